@@ -1,0 +1,95 @@
+import BureauStore
+
+/// The shape of a Bureau API key: `lb_k_` · 12-character lookup id · 30-character secret · 6-character checksum,
+/// all in base62 (`[0-9A-Za-z]`), 53 bytes in all.
+///
+/// - The lookup id (≈71 random bits) is public: it finds the key's record without scanning hashes.
+/// - The secret (≈178 bits from the system CSPRNG) is what the bcrypt hash protects.
+/// - The checksum (CRC-32 of everything before it) rejects a mistyped key before any lookup or hash.
+public enum APIKeyFormat {
+    public static let prefix = "lb_k_"
+    public static let lookupIDLength = 12
+    public static let secretLength = 30
+    public static let checksumLength = 6
+    /// Total length of a key in bytes.
+    public static let length = prefix.utf8.count + lookupIDLength + secretLength + checksumLength
+
+    static let alphabet: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// A new key, from the system's cryptographically secure generator.
+    public static func generate() -> ParsedAPIKey {
+        var rng = SystemRandomNumberGenerator()
+        return generate(using: &rng)
+    }
+
+    /// A new key from `generator` (tests pass a seeded one; production uses the system CSPRNG).
+    public static func generate(using generator: inout some RandomNumberGenerator) -> ParsedAPIKey {
+        var bytes = Array(prefix.utf8)
+        bytes.reserveCapacity(length)
+        for _ in 0..<(lookupIDLength + secretLength) {
+            bytes.append(randomCharacter(using: &generator))
+        }
+        bytes.append(contentsOf: encodeChecksum(CRC32.ieee.checksum(bytes)))
+        let plaintext = String(decoding: bytes, as: UTF8.self)
+        return ParsedAPIKey(plaintext: plaintext, lookupID: String(decoding: bytes[5..<(5 + lookupIDLength)], as: UTF8.self))
+    }
+
+    /// Parses a presented key. `nil` when its length, prefix, characters or checksum are wrong:
+    /// such a key is refused without touching the store.
+    public static func parse(_ presented: some StringProtocol) -> ParsedAPIKey? {
+        var presented = String(presented)
+        return presented.withUTF8 { bytes -> ParsedAPIKey? in
+            guard bytes.count == length else { return nil }
+            let prefixBytes = prefix.utf8
+            guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return nil }
+            guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return nil }
+            let expected = encodeChecksum(CRC32.ieee.checksum(bytes[0..<(length - checksumLength)]))
+            guard expected.elementsEqual(bytes[(length - checksumLength)...]) else { return nil }
+            let lookupStart = prefixBytes.count
+            return ParsedAPIKey(
+                plaintext: String(decoding: bytes, as: UTF8.self),
+                lookupID: String(decoding: bytes[lookupStart..<(lookupStart + lookupIDLength)], as: UTF8.self)
+            )
+        }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    /// One base62 character, uniformly: bytes ≥ 248 are rejected so that `% 62` has no bias.
+    private static func randomCharacter(using generator: inout some RandomNumberGenerator) -> UInt8 {
+        while true {
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            if byte < 248 { return alphabet[Int(byte % 62)] }
+        }
+    }
+
+    /// Six base62 digits, most significant first (62⁶ > 2³², so every CRC fits).
+    private static func encodeChecksum(_ value: UInt32) -> [UInt8] {
+        var value = UInt64(value)
+        var digits = [UInt8](repeating: alphabet[0], count: checksumLength)
+        for index in stride(from: checksumLength - 1, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value % 62)]
+            value /= 62
+        }
+        return digits
+    }
+}
+
+/// A key whose shape and checksum are right. Says nothing about whether it exists.
+public struct ParsedAPIKey: Sendable, Hashable {
+    /// The whole key. Never log it, never store it.
+    public let plaintext: String
+    /// The public lookup id inside it.
+    public let lookupID: String
+
+    /// The last four characters, kept for the masked preview.
+    public var lastFour: String { String(plaintext.suffix(4)) }
+}
+
+extension ParsedAPIKey: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Redacted: string interpolation of a key never prints its secret.
+    public var description: String { "lb_k_\(lookupID)…(redacted)" }
+    public var debugDescription: String { description }
+}

@@ -1,0 +1,71 @@
+import BureauAuth
+import BureauStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Everything the HTTP layer works with, built once at start-up.
+public struct BureauServices: Sendable {
+    public let store: BureauStore
+    public let verifier: APIKeyVerifier
+    public let hasher: APIKeyHasher
+    public let settings: ServerSettings
+
+    public init(store: BureauStore, settings: ServerSettings) {
+        self.store = store
+        self.settings = settings
+        self.hasher = APIKeyHasher(cost: settings.bcryptCost)
+        self.verifier = APIKeyVerifier(store: store, hasher: hasher)
+    }
+}
+
+/// The router: middleware in order (problem rendering, authentication, the authentication requirement),
+/// then the controllers. Tests build it directly.
+public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
+    let router = Router(context: BureauRequestContext.self)
+    let routes = RouteTable()
+    router.add(middleware: ProblemMiddleware(routes: routes))
+    router.add(middleware: AuthenticationMiddleware(verifier: services.verifier))
+    router.add(middleware: RequireAuthenticationMiddleware())
+
+    let recording = RecordingRouter(router: router, table: routes)
+    HealthController(isWritable: { true }).register(on: recording)
+    recording.addRoutes(AuthController(store: services.store).endpoints, atPath: "/api/auth")
+    recording.addRoutes(
+        APIKeysController(store: services.store, verifier: services.verifier, hasher: services.hasher, settings: services.settings)
+            .endpoints,
+        atPath: "/api/auth/api-keys"
+    )
+    recording.addRoutes(DesktopsController(store: services.store, settings: services.settings).endpoints, atPath: "/api/desktops")
+    recording.addRoutes(TasksController(store: services.store, settings: services.settings).endpoints, atPath: "/api/mission-control/tasks")
+    return router
+}
+
+/// The whole server: the router, bound where the settings say, with its background services.
+public func buildApplication(
+    _ services: BureauServices,
+    logger: Logger,
+    extraServices: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let usageFlush = PeriodicService(
+        name: "key-usage-flush",
+        interval: .seconds(services.settings.keyUsageFlushSeconds),
+        clock: ContinuousClock(),
+        logger: logger
+    ) { [recorder = services.verifier.usage] in
+        try await recorder.flush()
+    }
+    return Application(
+        router: buildRouter(services),
+        configuration: .init(
+            address: .hostname(services.settings.host, port: services.settings.port),
+            serverName: nil
+        ),
+        services: [usageFlush] + extraServices,
+        onServerRunning: { channel in
+            await onServerRunning(channel.localAddress?.port ?? services.settings.port)
+        },
+        logger: logger
+    )
+}

@@ -1,0 +1,43 @@
+import BureauStore
+import Hummingbird
+import NIOCore
+
+/// How a request proved who it is.
+public enum AuthenticationMethod: Sendable, Equatable {
+    case apiKey(APIKeyID)
+    case session
+}
+
+/// The user a request acts for, and how it was established.
+public struct Identity: Sendable, Equatable {
+    public var userID: UserID
+    public var method: AuthenticationMethod
+    public init(userID: UserID, method: AuthenticationMethod) {
+        self.userID = userID
+        self.method = method
+    }
+}
+
+/// Per-request state shared between middleware and controllers.
+public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The socket peer (the client, or the proxy in front of it).
+    public let remoteAddress: SocketAddress?
+    /// Set by authentication when the request's credentials are valid.
+    public var identity: Identity?
+    /// `true` when the request presented an API key that did not authenticate.
+    public var presentedInvalidKey: Bool = false
+    /// The id echoed in `x-request-id` and attached to every log line of this request.
+    public var requestID: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The authenticated user, or a 401 if there is none.
+    public func requireIdentity() throws -> Identity {
+        guard let identity else { throw APIError.unauthenticated(keyPresented: presentedInvalidKey) }
+        return identity
+    }
+}

@@ -1,0 +1,45 @@
+import BureauStore
+import Hummingbird
+
+/// `/api/auth/me`: who the caller is and how the request authenticated.
+struct AuthController {
+    let store: BureauStore
+
+    var endpoints: RouteCollection<BureauRequestContext> {
+        let routes = RouteCollection(context: BureauRequestContext.self)
+        routes.get("me", use: me)
+        return routes
+    }
+
+    struct MeRepresentation: Encodable {
+        var id: String
+        var email: String
+        var name: String
+        var createdAt: String
+        /// `api_key` or `session`.
+        var authMethod: String
+        /// The key's id when authenticated by API key.
+        var apiKeyId: String?
+    }
+
+    @Sendable func me(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard let user = store.read({ $0.users[identity.userID] }) else { throw APIError.unauthenticated(keyPresented: false) }
+        var keyID: String?
+        var method = "session"
+        if case .apiKey(let id) = identity.method {
+            method = "api_key"
+            keyID = id.description
+        }
+        return try JSONResponse.make(
+            MeRepresentation(
+                id: user.id.description,
+                email: user.email,
+                name: user.name,
+                createdAt: user.createdAt.rfc3339,
+                authMethod: method,
+                apiKeyId: keyID
+            )
+        )
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+
+/// Builds JSON answers with one shared encoder.
+enum JSONResponse {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `value` as `application/json` with `status`.
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// An empty `204 No Content`.
+    static func noContent() -> Response {
+        Response(status: .noContent)
+    }
+}
+
+/// Opaque pagination cursors: base64url of a kind tag and an ordinal, so clients cannot mix them up.
+enum Cursor {
+    static func encode(kind: String, ordinal: UInt64) -> String {
+        Data("\(kind):\(ordinal)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The ordinal inside `cursor`, or a 400 if it is not a cursor of this kind.
+    static func decode(_ cursor: String, kind: String) throws -> UInt64 {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard cursor.utf8.count <= 64, !base64.contains("=") else { throw invalid }
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { throw invalid }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == kind, let ordinal = UInt64(parts[1]) else { throw invalid }
+        return ordinal
+    }
+
+    private static var invalid: APIError { .invalidField("cursor", "is not a cursor returned by this list") }
+}
+
+/// Reading and checking query parameters.
+struct Query {
+    let uri: URI
+
+    /// `?limit=`: an integer in 1...max, default `defaultValue`.
+    func limit(default defaultValue: Int = 50, max: Int = 100) throws -> Int {
+        guard let raw = uri.queryParameters["limit"] else { return defaultValue }
+        guard let value = Int(String(raw)), (1...max).contains(value) else {
+            throw APIError.invalidField("limit", "must be an integer from 1 to \(max)")
+        }
+        return value
+    }
+
+    /// A query parameter's value, if present.
+    func string(_ name: String) -> String? {
+        uri.queryParameters[Substring(name)].map(String.init)
+    }
+}

@@ -1,0 +1,87 @@
+import BureauStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// The outermost middleware: gives every request an id (echoed in `x-request-id`), and turns every
+/// error into a problem+json answer. Unknown errors become a 500 that is logged with the request id,
+/// never a silent one; a known path asked with the wrong method becomes a 405 with `Allow`.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = BureauRequestContext
+
+    let routes: RouteTable
+    let requestIDs = RequestIDGenerator()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = requestIDs.next()
+        context.requestID = requestID
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = try problem(for: error, request: request, context: context).response(from: request, context: context)
+        }
+        response.headers[.requestID] = requestID
+        return response
+    }
+
+    private func problem(for error: any Error, request: Request, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as StoreError:
+            return APIError(error)
+        case let error as HTTPError where error.status == .notFound:
+            if let allowed = routes.allowedMethods(for: request.uri.path), !allowed.contains(request.method) {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+                return APIError(
+                    .methodNotAllowed,
+                    code: "method_not_allowed",
+                    detail: "\(request.method.rawValue) is not allowed here.",
+                    headers: headers
+                )
+            }
+            return APIError(.notFound, code: "not_found", detail: "No such endpoint.")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return APIError(.contentTooLarge, code: "body_too_large", detail: "The request body is larger than this server accepts.")
+        case let error as HTTPError where error.status.code < 500:
+            return APIError(error.status, code: "bad_request", detail: error.status.reasonPhrase)
+        default:
+            context.logger.error(
+                "unexpected error",
+                metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"]
+            )
+            return APIError(.internalServerError, code: "internal_error", detail: "Something went wrong on our side.")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// `x-request-id`, present on every response.
+    static let requestID = HTTPField.Name("x-request-id")!
+    /// `x-api-key`, how API keys are presented.
+    static let apiKey = HTTPField.Name("x-api-key")!
+    /// `Idempotency-Key`, on task creation.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// `Idempotent-Replayed`, set when an answer is the stored first answer of an idempotent request.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}
+
+/// Request ids unique within a process and distinct across restarts: a random prefix and a counter.
+final class RequestIDGenerator: Sendable {
+    private let prefix: String
+    private let counter = Atomic<UInt64>(0)
+
+    init() {
+        prefix = String(UInt32.random(in: .min ... .max), radix: 16)
+    }
+
+    func next() -> String {
+        let value = counter.add(1, ordering: .relaxed).newValue
+        return prefix + "-" + String(value, radix: 16)
+    }
+}

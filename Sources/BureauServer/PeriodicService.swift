@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs `action` every `interval` on `clock`, and once more at graceful shutdown so nothing noted is lost.
+/// Tests drive it with their own clock.
+public struct PeriodicService<C: Clock>: Service where C.Duration == Duration {
+    let name: String
+    let interval: Duration
+    let clock: C
+    let logger: Logger
+    let action: @Sendable () async throws -> Void
+
+    public init(name: String, interval: Duration, clock: C, logger: Logger, action: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.interval = interval
+        self.clock = clock
+        self.logger = logger
+        self.action = action
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await clock.sleep(for: interval)
+                } catch {
+                    break
+                }
+                await runAction()
+            }
+        }
+        await runAction()
+    }
+
+    private func runAction() async {
+        do {
+            try await action()
+        } catch {
+            logger.warning("periodic task failed; it will be retried", metadata: ["task": "\(name)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// What the HTTP layer needs to know from the configuration (read and validated by the command line).
+public struct ServerSettings: Sendable, Equatable {
+    /// `http.host`: address to listen on.
+    public var host: String = "127.0.0.1"
+    /// `http.port`: port to listen on (0 picks a free one).
+    public var port: Int = 8080
+    /// `http.public_origin`: the origin the dashboard and CSRF checks use; `nil` means `http://HOST:PORT`.
+    public var publicOrigin: String?
+    /// `http.max_body_bytes`: larger request bodies get 413.
+    public var maxBodyBytes: Int = 1_048_576
+    /// `auth.bcrypt_cost`: cost of new key hashes.
+    public var bcryptCost: Int = 10
+    /// `auth.max_keys_per_user`: active keys one user may hold (409 beyond).
+    public var maxKeysPerUser: Int = 100
+    /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
+    public var keyUsageFlushSeconds: Int = 60
+
+    public init() {}
+
+    /// The origin clients reach the server at.
+    public var origin: String { publicOrigin ?? "http://\(host):\(port)" }
+}

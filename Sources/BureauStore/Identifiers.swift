@@ -1,0 +1,60 @@
+import Foundation
+
+/// An identifier that is a random UUID, rendered as a lowercase string in the API and in exports.
+public protocol UUIDIdentifier: Hashable, Sendable, Codable, CustomStringConvertible, LosslessStringConvertible {
+    /// The underlying UUID.
+    var uuid: UUID { get }
+    /// Wraps an existing UUID.
+    init(uuid: UUID)
+}
+
+extension UUIDIdentifier {
+    /// A new random identifier.
+    public static func random() -> Self { Self(uuid: UUID()) }
+
+    /// Parses the canonical textual form (case-insensitive); `nil` for anything else.
+    public init?(_ description: String) {
+        guard description.utf8.count == 36, let uuid = UUID(uuidString: description) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    public var description: String { uuid.uuidString.lowercased() }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let string = try container.decode(String.self)
+        guard let value = Self(string) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a UUID: \(string.prefix(40))")
+        }
+        self = value
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Identifies a user.
+public struct UserID: UUIDIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies an API key (the public record, never the secret).
+public struct APIKeyID: UUIDIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies a desktop.
+public struct DesktopID: UUIDIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}
+
+/// Identifies a mission-control task.
+public struct TaskID: UUIDIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+}

@@ -1,0 +1,102 @@
+/// One change to the store's state. Every change goes through a mutation: it is appended to the log,
+/// then applied to memory, in that order, so replaying the log onto a snapshot rebuilds the state exactly.
+///
+/// A mutation carries everything its application needs (ids, times, hashes): applying it never reads
+/// a clock or a random source, so a replay is deterministic.
+public enum Mutation: Hashable, Sendable, Codable {
+    case userCreated(User)
+    case apiKeyCreated(APIKeyRecord)
+    case apiKeyRevoked(APIKeyRevocation)
+    /// Persists `lastUsedAt` of keys, batched; the in-memory value moves on every request.
+    case apiKeysUsed([APIKeyUse])
+    case desktopCreated(Desktop)
+    case desktopUpdated(DesktopChange)
+    /// Deletes a desktop; its unfinished tasks become `cancelled` at the same time.
+    case desktopDeleted(DesktopDeletion)
+    case taskCreated(TaskCreation)
+    case taskUpdated(TaskChange)
+
+    /// A short stable name of the mutation's kind (for logs, metrics and file inspection).
+    public var kind: String {
+        switch self {
+        case .userCreated: "user.created"
+        case .apiKeyCreated: "api_key.created"
+        case .apiKeyRevoked: "api_key.revoked"
+        case .apiKeysUsed: "api_key.used"
+        case .desktopCreated: "desktop.created"
+        case .desktopUpdated: "desktop.updated"
+        case .desktopDeleted: "desktop.deleted"
+        case .taskCreated: "task.created"
+        case .taskUpdated: "task.updated"
+        }
+    }
+}
+
+/// Revocation of one key.
+public struct APIKeyRevocation: Hashable, Sendable, Codable {
+    public var id: APIKeyID
+    public var at: Timestamp
+    public init(id: APIKeyID, at: Timestamp) {
+        self.id = id
+        self.at = at
+    }
+}
+
+/// The latest use of one key.
+public struct APIKeyUse: Hashable, Sendable, Codable {
+    public var id: APIKeyID
+    public var at: Timestamp
+    public init(id: APIKeyID, at: Timestamp) {
+        self.id = id
+        self.at = at
+    }
+}
+
+/// A change to a desktop's name and/or status.
+public struct DesktopChange: Hashable, Sendable, Codable {
+    public var id: DesktopID
+    public var name: String?
+    public var status: DesktopStatus?
+    public var at: Timestamp
+    public init(id: DesktopID, name: String?, status: DesktopStatus?, at: Timestamp) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.at = at
+    }
+}
+
+/// Deletion of a desktop.
+public struct DesktopDeletion: Hashable, Sendable, Codable {
+    public var id: DesktopID
+    public var at: Timestamp
+    public init(id: DesktopID, at: Timestamp) {
+        self.id = id
+        self.at = at
+    }
+}
+
+/// Creation of a task, with the idempotency record that remembers it when the client sent a key.
+public struct TaskCreation: Hashable, Sendable, Codable {
+    public var task: MissionTask
+    public var idempotency: IdempotencyRecord?
+    public init(task: MissionTask, idempotency: IdempotencyRecord?) {
+        self.task = task
+        self.idempotency = idempotency
+    }
+}
+
+/// A status transition of a task (and its result, when given).
+public struct TaskChange: Hashable, Sendable, Codable {
+    public var id: TaskID
+    public var status: TaskStatus
+    /// `nil` leaves the result as it was.
+    public var result: String?
+    public var at: Timestamp
+    public init(id: TaskID, status: TaskStatus, result: String?, at: Timestamp) {
+        self.id = id
+        self.status = status
+        self.result = result
+        self.at = at
+    }
+}

@@ -1,0 +1,144 @@
+/// The whole in-memory state, with the indexes the API needs. A value: the store actor owns the one
+/// live copy; snapshots copy it (copy-on-write makes that cheap until the next mutation).
+public struct StoreState: Sendable, Equatable {
+    /// Sequence of the last mutation applied (0 for an empty store).
+    public internal(set) var sequence: UInt64 = 0
+
+    public internal(set) var users: [UserID: User] = [:]
+    public internal(set) var userIDsByEmail: [String: UserID] = [:]
+
+    /// Every key ever created, revoked ones included (they keep their `revokedAt`).
+    public internal(set) var apiKeys: [APIKeyID: APIKeyRecord] = [:]
+    /// Active keys only, by their public lookup id.
+    public internal(set) var activeKeyIDsByLookup: [String: APIKeyID] = [:]
+    /// Active keys of each user, oldest first.
+    public internal(set) var activeKeyIDsByUser: [UserID: [APIKeyID]] = [:]
+
+    public internal(set) var desktops: [DesktopID: Desktop] = [:]
+    /// Desktops of each user in creation order.
+    public internal(set) var desktopIDsByOwner: [UserID: [DesktopID]] = [:]
+
+    public internal(set) var tasks: [TaskID: MissionTask] = [:]
+    /// Tasks of each user in creation order.
+    public internal(set) var taskIDsByOwner: [UserID: [TaskID]] = [:]
+    /// Tasks of each desktop in creation order.
+    public internal(set) var taskIDsByDesktop: [DesktopID: [TaskID]] = [:]
+
+    /// Remembered `Idempotency-Key`s of task creations.
+    public internal(set) var idempotency: [IdempotencyScope: IdempotencyRecord] = [:]
+
+    /// An empty state.
+    public init() {}
+}
+
+/// The key an idempotency record is found by: one user's one `Idempotency-Key`.
+public struct IdempotencyScope: Hashable, Sendable {
+    public var userID: UserID
+    public var key: String
+    public init(userID: UserID, key: String) {
+        self.userID = userID
+        self.key = key
+    }
+}
+
+/// Why a mutation cannot be applied to a state: on the live path it means the request was wrong;
+/// during recovery it means the files do not describe a consistent history.
+public struct InconsistentMutation: Error, Equatable, CustomStringConvertible {
+    public var kind: String
+    public var reason: String
+    public var description: String { "\(kind): \(reason)" }
+}
+
+extension StoreState {
+    /// Checks that `mutation` applies to this state, without changing it.
+    public func validate(_ mutation: Mutation) throws(InconsistentMutation) {
+        func fail(_ reason: String) -> InconsistentMutation { InconsistentMutation(kind: mutation.kind, reason: reason) }
+        switch mutation {
+        case .userCreated(let user):
+            guard users[user.id] == nil else { throw fail("user \(user.id) exists") }
+            guard userIDsByEmail[user.email] == nil else { throw fail("email already in use") }
+        case .apiKeyCreated(let key):
+            guard users[key.userID] != nil else { throw fail("unknown user \(key.userID)") }
+            guard apiKeys[key.id] == nil else { throw fail("key \(key.id) exists") }
+            guard activeKeyIDsByLookup[key.lookupID] == nil else { throw fail("lookup id in use") }
+        case .apiKeyRevoked(let revocation):
+            guard apiKeys[revocation.id]?.isActive == true else { throw fail("no active key \(revocation.id)") }
+        case .apiKeysUsed(let uses):
+            for use in uses where apiKeys[use.id] == nil { throw fail("unknown key \(use.id)") }
+        case .desktopCreated(let desktop):
+            guard users[desktop.ownerID] != nil else { throw fail("unknown user \(desktop.ownerID)") }
+            guard desktops[desktop.id] == nil else { throw fail("desktop \(desktop.id) exists") }
+        case .desktopUpdated(let change):
+            guard desktops[change.id] != nil else { throw fail("unknown desktop \(change.id)") }
+        case .desktopDeleted(let deletion):
+            guard desktops[deletion.id] != nil else { throw fail("unknown desktop \(deletion.id)") }
+        case .taskCreated(let creation):
+            guard tasks[creation.task.id] == nil else { throw fail("task \(creation.task.id) exists") }
+            guard let desktop = desktops[creation.task.desktopID] else { throw fail("unknown desktop \(creation.task.desktopID)") }
+            guard desktop.ownerID == creation.task.ownerID else { throw fail("desktop belongs to another user") }
+        case .taskUpdated(let change):
+            guard let task = tasks[change.id] else { throw fail("unknown task \(change.id)") }
+            guard task.status.canMove(to: change.status) else {
+                throw fail("transition \(task.status.rawValue) → \(change.status.rawValue)")
+            }
+        }
+    }
+
+    /// Applies `mutation` as the mutation numbered `sequence`, which must follow the state's own sequence.
+    public mutating func apply(_ mutation: Mutation, sequence: UInt64) throws(InconsistentMutation) {
+        guard sequence == self.sequence + 1 else {
+            throw InconsistentMutation(kind: mutation.kind, reason: "sequence \(sequence) does not follow \(self.sequence)")
+        }
+        try validate(mutation)
+        self.sequence = sequence
+        switch mutation {
+        case .userCreated(let user):
+            users[user.id] = user
+            userIDsByEmail[user.email] = user.id
+        case .apiKeyCreated(let key):
+            apiKeys[key.id] = key
+            if key.isActive {
+                activeKeyIDsByLookup[key.lookupID] = key.id
+                activeKeyIDsByUser[key.userID, default: []].append(key.id)
+            }
+        case .apiKeyRevoked(let revocation):
+            guard var key = apiKeys[revocation.id] else { return }
+            key.revokedAt = revocation.at
+            apiKeys[key.id] = key
+            activeKeyIDsByLookup[key.lookupID] = nil
+            activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
+        case .apiKeysUsed(let uses):
+            for use in uses {
+                if let previous = apiKeys[use.id]?.lastUsedAt, previous >= use.at { continue }
+                apiKeys[use.id]?.lastUsedAt = use.at
+            }
+        case .desktopCreated(let desktop):
+            desktops[desktop.id] = desktop
+            desktopIDsByOwner[desktop.ownerID, default: []].append(desktop.id)
+        case .desktopUpdated(let change):
+            if let name = change.name { desktops[change.id]?.name = name }
+            if let status = change.status { desktops[change.id]?.status = status }
+            desktops[change.id]?.updatedAt = change.at
+        case .desktopDeleted(let deletion):
+            guard let desktop = desktops.removeValue(forKey: deletion.id) else { return }
+            desktopIDsByOwner[desktop.ownerID]?.removeAll { $0 == desktop.id }
+            for taskID in taskIDsByDesktop[desktop.id] ?? [] {
+                guard let status = tasks[taskID]?.status, !status.isFinished else { continue }
+                tasks[taskID]?.status = .cancelled
+                tasks[taskID]?.updatedAt = deletion.at
+            }
+        case .taskCreated(let creation):
+            let task = creation.task
+            tasks[task.id] = task
+            taskIDsByOwner[task.ownerID, default: []].append(task.id)
+            taskIDsByDesktop[task.desktopID, default: []].append(task.id)
+            if let record = creation.idempotency {
+                idempotency[IdempotencyScope(userID: record.userID, key: record.key)] = record
+            }
+        case .taskUpdated(let change):
+            tasks[change.id]?.status = change.status
+            if let result = change.result { tasks[change.id]?.result = result }
+            tasks[change.id]?.updatedAt = change.at
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import BureauCLI
+
+await BureauCommand.main()
