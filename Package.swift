@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
