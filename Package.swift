@@ -85,6 +85,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BureauCLITests",
+            dependencies: [
+                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
