@@ -19,7 +19,9 @@ struct Seeder {
             }
             for seedKey in user.apiKeys {
                 guard let key = APIKeyFormat.parse(seedKey.plaintext) else {
-                    throw ConfigurationError("seed key \"\(seedKey.name)\" of \(email) is not a valid lb_k_ key (wrong length, characters or checksum)")
+                    throw ConfigurationError(
+                        "seed key \"\(seedKey.name)\" of \(email) is not a valid lb_k_ key (wrong length, characters or checksum)"
+                    )
                 }
                 let hash = try await hasher.hash(key)
                 try await store.commit { _, _, now -> (Mutation?, Void) in
@@ -67,7 +69,9 @@ struct Seeder {
                 guard let parsed = APIKeyFormat.parse(key.plaintext) else {
                     throw ConfigurationError("seed key \"\(key.name)\" of \(email) is not a valid lb_k_ key (wrong length, characters or checksum)")
                 }
-                guard lookupIDs.insert(parsed.lookupID).inserted else { throw ConfigurationError("seed key \"\(key.name)\" of \(email) is given twice") }
+                guard lookupIDs.insert(parsed.lookupID).inserted else {
+                    throw ConfigurationError("seed key \"\(key.name)\" of \(email) is given twice")
+                }
             }
             for desktop in user.desktops {
                 guard (1...100).contains(desktop.name.count) else { throw ConfigurationError("seed desktop names must be 1 to 100 characters") }

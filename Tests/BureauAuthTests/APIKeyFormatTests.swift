@@ -12,7 +12,11 @@ struct APIKeyFormatTests {
             #expect(key.plaintext.hasPrefix("lb_k_"))
             #expect(key.plaintext.utf8.count == APIKeyFormat.length)
             #expect(key.plaintext.utf8.count <= 72)
-            #expect(key.plaintext.utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
+            #expect(
+                key.plaintext.utf8.allSatisfy {
+                    $0 == UInt8(ascii: "_") || ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122)
+                }
+            )
             #expect(APIKeyFormat.parse(key.plaintext) == key)
             #expect(key.lookupID.utf8.count == APIKeyFormat.lookupIDLength)
         }
@@ -47,10 +51,13 @@ struct APIKeyFormatTests {
         #expect(caught == total)
     }
 
-    @Test("wrong shapes are refused", arguments: [
-        "", "lb_k_", "lb_k_abc", "LB_K_" + String(repeating: "a", count: 48), String(repeating: "a", count: 53),
-        "lb_k_" + String(repeating: "é", count: 24), "lb_k_" + String(repeating: "a", count: 200),
-    ])
+    @Test(
+        "wrong shapes are refused",
+        arguments: [
+            "", "lb_k_", "lb_k_abc", "LB_K_" + String(repeating: "a", count: 48), String(repeating: "a", count: 53),
+            "lb_k_" + String(repeating: "é", count: 24), "lb_k_" + String(repeating: "a", count: 200),
+        ]
+    )
     func wrongShapes(candidate: String) {
         #expect(APIKeyFormat.parse(candidate) == nil)
     }

@@ -19,7 +19,13 @@ struct APIKeyVerifierTests {
             }
             try await store.commit { _, _, now -> (Mutation?, Void) in
                 let record = APIKeyRecord(
-                    id: ids.1, userID: ids.0, name: "k", lookupID: key.lookupID, secretHash: hash, lastFour: key.lastFour, createdAt: now
+                    id: ids.1,
+                    userID: ids.0,
+                    name: "k",
+                    lookupID: key.lookupID,
+                    secretHash: hash,
+                    lastFour: key.lastFour,
+                    createdAt: now
                 )
                 return (.apiKeyCreated(record), ())
             }

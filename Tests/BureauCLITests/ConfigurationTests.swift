@@ -55,17 +55,26 @@ struct ConfigurationTests {
     @Test("lists come from YAML sequences or comma-separated variables")
     func lists() throws {
         let path = try Self.file("rate_limits:\n  exempt:\n    - 10.0.0.0/8\n    - ::1/128\n")
-        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: [:]).values.list("rate_limits.exempt") == ["10.0.0.0/8", "::1/128"])
-        let environment = try BureauConfiguration.load(file: nil, environment: ["BUREAU_RATE_LIMITS_TRUSTED_PROXIES": "10.0.0.1/32, 10.0.0.2/32"], flags: [:])
+        #expect(
+            try BureauConfiguration.load(file: path, environment: [:], flags: [:]).values.list("rate_limits.exempt") == ["10.0.0.0/8", "::1/128"]
+        )
+        let environment = try BureauConfiguration.load(
+            file: nil,
+            environment: ["BUREAU_RATE_LIMITS_TRUSTED_PROXIES": "10.0.0.1/32, 10.0.0.2/32"],
+            flags: [:]
+        )
         #expect(environment.values.list("rate_limits.trusted_proxies") == ["10.0.0.1/32", "10.0.0.2/32"])
     }
 
-    @Test("unknown keys stop start-up naming the key", arguments: [
-        ("http:\n  prot: 80\n", "http.prot"),
-        ("htp:\n  port: 80\n", "htp"),
-        ("storage:\n  fsync:\n    mode: always\n", "storage.fsync"),
-        ("rate_limits:\n  general:\n    limt: 5\n", "rate_limits.general.limt"),
-    ])
+    @Test(
+        "unknown keys stop start-up naming the key",
+        arguments: [
+            ("http:\n  prot: 80\n", "http.prot"),
+            ("htp:\n  port: 80\n", "htp"),
+            ("storage:\n  fsync:\n    mode: always\n", "storage.fsync"),
+            ("rate_limits:\n  general:\n    limt: 5\n", "rate_limits.general.limt"),
+        ]
+    )
     func unknownKeys(yaml: String, named: String) throws {
         let path = try Self.file(yaml)
         #expect {
@@ -75,10 +84,13 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("bad values stop start-up naming the key and where the value came from", arguments: [
-        ("http.port", "70000"), ("http.port", "eighty"), ("storage.fsync", "sometimes"), ("auth.bcrypt_cost", "3"),
-        ("auth.cookie_secure", "maybe"), ("http.max_body_bytes", "-1"),
-    ])
+    @Test(
+        "bad values stop start-up naming the key and where the value came from",
+        arguments: [
+            ("http.port", "70000"), ("http.port", "eighty"), ("storage.fsync", "sometimes"), ("auth.bcrypt_cost", "3"),
+            ("auth.cookie_secure", "maybe"), ("http.max_body_bytes", "-1"),
+        ]
+    )
     func badValues(key: String, value: String) throws {
         #expect {
             try BureauConfiguration.load(file: nil, environment: [:], flags: [key: value])

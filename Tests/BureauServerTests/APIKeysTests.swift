@@ -115,7 +115,10 @@ struct APIKeysTests {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
         try await harness.application.test(.router) { client in
-            for body in [#"{}"#, #"{"name": ""}"#, #"{"name": "   "}"#, #"{"name": 7}"#, #"{"name": null}"#, "{\"name\": \"\(String(repeating: "é", count: 101))\"}"] {
+            for body in [
+                #"{}"#, #"{"name": ""}"#, #"{"name": "   "}"#, #"{"name": 7}"#, #"{"name": null}"#,
+                "{\"name\": \"\(String(repeating: "é", count: 101))\"}",
+            ] {
                 let response = try await client.send(.post, "/api/auth/api-keys", key: key, json: body)
                 #expect(response.status == .badRequest, "\(body)")
                 #expect(response.code == "invalid_request")

@@ -96,7 +96,9 @@ struct DesktopsTests {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
         try await harness.application.test(.router) { client in
-            for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"), ("cursor=zzz", "cursor"), ("cursor=dGFza3M6MQ", "cursor")] {
+            for (query, field) in [
+                ("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"), ("cursor=zzz", "cursor"), ("cursor=dGFza3M6MQ", "cursor"),
+            ] {
                 let response = try await client.send(.get, "/api/desktops?\(query)", key: key)
                 #expect(response.status == .badRequest, "\(query)")
                 #expect((response.object["errors"] as? [[String: Any]])?.first?["field"] as? String == field)

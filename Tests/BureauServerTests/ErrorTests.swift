@@ -8,10 +8,13 @@ import Testing
 
 @Suite("Errors")
 struct ErrorTests {
-    @Test("malformed and non-object bodies are 400 problems", arguments: [
-        "{", "nope", "[]", "\"string\"", "42", "null", "{\"name\": \"\\ud800\"}",
-        String(repeating: "[", count: 5000),
-    ])
+    @Test(
+        "malformed and non-object bodies are 400 problems",
+        arguments: [
+            "{", "nope", "[]", "\"string\"", "42", "null", "{\"name\": \"\\ud800\"}",
+            String(repeating: "[", count: 5000),
+        ]
+    )
     func malformedBodies(body: String) async throws {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
@@ -31,7 +34,10 @@ struct ErrorTests {
             var headers = HTTPFields()
             headers[HTTPField.Name("x-api-key")!] = key
             let invalid = try await client.execute(
-                uri: "/api/desktops", method: .post, headers: headers, body: ByteBuffer(bytes: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
+                uri: "/api/desktops",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
             )
             #expect(invalid.status == .badRequest)
             let empty = try await client.execute(uri: "/api/desktops", method: .post, headers: headers, body: nil)
@@ -113,7 +119,10 @@ struct ErrorTests {
             let desktop = try await client.send(.post, "/api/desktops", key: key, json: #"{"name": "d"}"#)
             let desktopID = desktop.object["id"] as? String ?? ""
             let task = try await client.send(
-                .post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktopID)\"}"
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktopID)\"}"
             )
             let taskID = task.object["id"] as? String ?? ""
             let targets: [(HTTPRequest.Method, String)] = [

@@ -1,6 +1,6 @@
 import BureauServer
-import Foundation
 import BureauStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -21,7 +21,10 @@ struct TasksTests {
         try await harness.application.test(.router) { client in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let created = try await client.send(
-                .post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"Run tests\", \"desktopId\": \"\(desktop)\"}"
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: "{\"type\": \"prompt\", \"content\": \"Run tests\", \"desktopId\": \"\(desktop)\"}"
             )
             #expect(created.status == .created)
             let task = created.object
@@ -35,7 +38,12 @@ struct TasksTests {
             #expect(conflict.code == "invalid_transition")
             let running = try await client.send(.patch, "/api/mission-control/tasks/\(id)", key: key, json: #"{"status": "running"}"#)
             #expect(running.object["status"] as? String == "running")
-            let done = try await client.send(.patch, "/api/mission-control/tasks/\(id)", key: key, json: #"{"status": "completed", "result": "all green"}"#)
+            let done = try await client.send(
+                .patch,
+                "/api/mission-control/tasks/\(id)",
+                key: key,
+                json: #"{"status": "completed", "result": "all green"}"#
+            )
             #expect(done.object["status"] as? String == "completed")
             #expect(done.object["result"] as? String == "all green")
             let again = try await client.send(.patch, "/api/mission-control/tasks/\(id)", key: key, json: #"{"status": "cancelled"}"#)
@@ -52,7 +60,12 @@ struct TasksTests {
             let (ada, _) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let (_, bobDesktop) = try await Self.accountWithDesktop(harness, client, email: "bob@example.com")
             func create(_ desktop: String) async throws -> TestResponse {
-                try await client.send(.post, "/api/mission-control/tasks", key: ada, json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}")
+                try await client.send(
+                    .post,
+                    "/api/mission-control/tasks",
+                    key: ada,
+                    json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}"
+                )
             }
             #expect(try await create(DesktopID.random().description).status == .notFound)
             #expect(try await create(bobDesktop).status == .forbidden)
@@ -67,12 +80,22 @@ struct TasksTests {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
         try await harness.application.test(.router) { client in
-            let response = try await client.send(.post, "/api/mission-control/tasks", key: key, json: #"{"type": "shell", "content": "", "desktopId": 3}"#)
+            let response = try await client.send(
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: #"{"type": "shell", "content": "", "desktopId": 3}"#
+            )
             #expect(response.status == .badRequest)
             let fields = Set((response.object["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
             #expect(fields == ["type", "content", "desktopId"])
             let tooLong = String(repeating: "a", count: 100_001)
-            let long = try await client.send(.post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"\(tooLong)\", \"desktopId\": \"x\"}")
+            let long = try await client.send(
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: "{\"type\": \"prompt\", \"content\": \"\(tooLong)\", \"desktopId\": \"x\"}"
+            )
             #expect(long.status == .badRequest)
         }
     }
@@ -96,7 +119,13 @@ struct TasksTests {
             let list = try await client.send(.get, "/api/mission-control/tasks", key: key)
             #expect(list.items.count == 1)
 
-            let reused = try await client.send(.post, "/api/mission-control/tasks", key: key, json: body.replacingOccurrences(of: "Run", with: "Skip"), headers: headers)
+            let reused = try await client.send(
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: body.replacingOccurrences(of: "Run", with: "Skip"),
+                headers: headers
+            )
             #expect(reused.status == .conflict)
             #expect(reused.code == "idempotency_key_reused")
 
@@ -122,7 +151,10 @@ struct TasksTests {
             var ids: [String] = []
             for index in 0..<5 {
                 let created = try await client.send(
-                    .post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"t\(index)\", \"desktopId\": \"\(desktop)\"}"
+                    .post,
+                    "/api/mission-control/tasks",
+                    key: key,
+                    json: "{\"type\": \"prompt\", \"content\": \"t\(index)\", \"desktopId\": \"\(desktop)\"}"
                 )
                 ids.append(created.object["id"] as? String ?? "")
             }
@@ -144,7 +176,9 @@ struct TasksTests {
             let bobs = try await client.send(.get, "/api/mission-control/tasks", key: bob)
             #expect(bobs.items.isEmpty)
             #expect(try await client.send(.get, "/api/mission-control/tasks/\(ids[0])", key: bob).status == .forbidden)
-            #expect(try await client.send(.patch, "/api/mission-control/tasks/\(ids[0])", key: bob, json: #"{"status": "running"}"#).status == .forbidden)
+            #expect(
+                try await client.send(.patch, "/api/mission-control/tasks/\(ids[0])", key: bob, json: #"{"status": "running"}"#).status == .forbidden
+            )
         }
     }
 
@@ -154,14 +188,20 @@ struct TasksTests {
         try await harness.application.test(.router) { client in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let created = try await client.send(
-                .post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}"
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}"
             )
             let id = try #require(created.object["id"] as? String)
             _ = try await client.send(.delete, "/api/desktops/\(desktop)", key: key)
             let task = try await client.send(.get, "/api/mission-control/tasks/\(id)", key: key)
             #expect(task.object["status"] as? String == "cancelled")
             let onDeleted = try await client.send(
-                .post, "/api/mission-control/tasks", key: key, json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}"
+                .post,
+                "/api/mission-control/tasks",
+                key: key,
+                json: "{\"type\": \"prompt\", \"content\": \"x\", \"desktopId\": \"\(desktop)\"}"
             )
             #expect(onDeleted.status == .notFound)
         }

@@ -41,7 +41,13 @@ struct TestHarness {
         let hash = try await services.hasher.hash(key)
         try await store.commit { _, _, now -> (Mutation?, Void) in
             let record = APIKeyRecord(
-                id: .random(), userID: user, name: name, lookupID: key.lookupID, secretHash: hash, lastFour: key.lastFour, createdAt: now
+                id: .random(),
+                userID: user,
+                name: name,
+                lookupID: key.lookupID,
+                secretHash: hash,
+                lastFour: key.lastFour,
+                createdAt: now
             )
             return (.apiKeyCreated(record), ())
         }

@@ -74,7 +74,11 @@ struct BureauStoreTests {
         let store = BureauStore(journal: journal)
         await #expect(throws: StoreError.self) {
             try await store.commit { _, sequence, now -> (Mutation?, Void) in
-                (.desktopCreated(Desktop(id: .random(), ownerID: .random(), name: "x", status: .running, createdAt: now, updatedAt: now, ordinal: sequence)), ())
+                (
+                    .desktopCreated(
+                        Desktop(id: .random(), ownerID: .random(), name: "x", status: .running, createdAt: now, updatedAt: now, ordinal: sequence)
+                    ), ()
+                )
             }
         }
         #expect(journal.records.withLock { $0.isEmpty })

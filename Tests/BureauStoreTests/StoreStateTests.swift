@@ -80,7 +80,9 @@ struct StoreStateTests {
         let desktop = StoreFixtures.desktop(owner: ada.id, ordinal: 3)
         try state.applyNext(.desktopCreated(desktop))
         #expect(throws: InconsistentMutation.self) {
-            try state.applyNext(.taskCreated(TaskCreation(task: StoreFixtures.task(owner: bob.id, desktop: desktop.id, ordinal: 4), idempotency: nil)))
+            try state.applyNext(
+                .taskCreated(TaskCreation(task: StoreFixtures.task(owner: bob.id, desktop: desktop.id, ordinal: 4), idempotency: nil))
+            )
         }
     }
 
@@ -90,8 +92,13 @@ struct StoreStateTests {
         let user = StoreFixtures.user()
         try state.applyNext(.userCreated(user))
         let key = APIKeyRecord(
-            id: .random(), userID: user.id, name: "CI", lookupID: "abcdefghijkl", secretHash: "$2b$04$x",
-            lastFour: "9f3a", createdAt: StoreFixtures.t0
+            id: .random(),
+            userID: user.id,
+            name: "CI",
+            lookupID: "abcdefghijkl",
+            secretHash: "$2b$04$x",
+            lastFour: "9f3a",
+            createdAt: StoreFixtures.t0
         )
         try state.applyNext(.apiKeyCreated(key))
         #expect(state.activeKey(lookupID: "abcdefghijkl")?.id == key.id)
@@ -110,8 +117,13 @@ struct StoreStateTests {
         let user = StoreFixtures.user()
         try state.applyNext(.userCreated(user))
         let key = APIKeyRecord(
-            id: .random(), userID: user.id, name: "CI", lookupID: "abcdefghijkl", secretHash: "$2b$04$x",
-            lastFour: "9f3a", createdAt: StoreFixtures.t0
+            id: .random(),
+            userID: user.id,
+            name: "CI",
+            lookupID: "abcdefghijkl",
+            secretHash: "$2b$04$x",
+            lastFour: "9f3a",
+            createdAt: StoreFixtures.t0
         )
         try state.applyNext(.apiKeyCreated(key))
         let later = StoreFixtures.t0.adding(milliseconds: 1000)

@@ -3,13 +3,16 @@ import Testing
 
 @Suite("Timestamp")
 struct TimestampTests {
-    @Test("renders RFC 3339 UTC with milliseconds", arguments: [
-        (Int64(0), "1970-01-01T00:00:00.000Z"),
-        (Int64(1_795_341_600_000), "2026-11-22T10:00:00.000Z"),
-        (Int64(951_782_400_123), "2000-02-29T00:00:00.123Z"),
-        (Int64(253_402_300_799_999), "9999-12-31T23:59:59.999Z"),
-        (Int64(-1), "1969-12-31T23:59:59.999Z"),
-    ])
+    @Test(
+        "renders RFC 3339 UTC with milliseconds",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00.000Z"),
+            (Int64(1_795_341_600_000), "2026-11-22T10:00:00.000Z"),
+            (Int64(951_782_400_123), "2000-02-29T00:00:00.123Z"),
+            (Int64(253_402_300_799_999), "9999-12-31T23:59:59.999Z"),
+            (Int64(-1), "1969-12-31T23:59:59.999Z"),
+        ]
+    )
     func rendering(milliseconds: Int64, expected: String) {
         #expect(Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339 == expected)
     }
