@@ -15,10 +15,11 @@ trap 'kill "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 KEY=$(sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' fixtures/demo.yaml | head -n 1)
 
 start_server() {
+    rm -f "$WORK/out" "$WORK/err"; URL=""
     "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/data" --log-level warning "$@" >"$WORK/out" 2>"$WORK/err" &
     PID=$!
     for _ in $(seq 1 200); do
-        URL=$(sed -n 's/^Bureau is serving on \(.*\)$/\1/p' "$WORK/out")
+        URL=$(sed -n 's/^Bureau is serving on \(.*\)$/\1/p' "$WORK/out" 2>/dev/null || true)
         [ -n "$URL" ] && return 0
         sleep 0.05
     done

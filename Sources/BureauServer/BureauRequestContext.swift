@@ -27,8 +27,6 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
     public var identity: Identity?
     /// `true` when the request presented an API key that did not authenticate.
     public var presentedInvalidKey: Bool = false
-    /// The id echoed in `x-request-id` and attached to every log line of this request.
-    public var requestID: String = ""
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
