@@ -101,6 +101,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BureauBlackBoxTests",
+            dependencies: ["bureau"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
