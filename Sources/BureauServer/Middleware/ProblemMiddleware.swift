@@ -28,6 +28,10 @@ struct ProblemMiddleware: RouterMiddleware {
 
     private func problem(for error: any Error, request: Request, context: Context) -> APIError {
         switch error {
+        case let error as ErrorWithHeaders:
+            var answer = problem(for: error.error, request: request, context: context)
+            answer.headers.append(contentsOf: error.headers)
+            return answer
         case let error as APIError:
             return error
         case let error as StoreError:
