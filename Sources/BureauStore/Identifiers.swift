@@ -18,7 +18,26 @@ extension UUIDIdentifier {
         self.init(uuid: uuid)
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    /// Lowercase canonical form, `8-4-4-4-12` hexadecimal digits.
+    public var description: String {
+        let bytes = uuid.uuid
+        return String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            withUnsafeBytes(of: bytes) { raw in
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    out[position] = digits.utf8Start[Int(byte >> 4)]
+                    out[position + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    position += 2
+                }
+            }
+            return 36
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -38,28 +38,36 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let minute = (msOfDay / 60_000) % 60
         let second = (msOfDay / 1000) % 60
         let milli = msOfDay % 1000
-        var out = ""
-        out.reserveCapacity(24)
-        func pad(_ value: Int64, _ width: Int) {
-            let digits = String(value)
-            if digits.count < width { out += String(repeating: "0", count: width - digits.count) }
-            out += digits
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years RFC 3339 has no form; render the nearest representable instant.
+            return Timestamp(millisecondsSinceEpoch: year < 0 ? -62_167_219_200_000 : 253_402_300_799_999).rfc3339
         }
-        pad(year, 4)
-        out += "-"
-        pad(month, 2)
-        out += "-"
-        pad(day, 2)
-        out += "T"
-        pad(hour, 2)
-        out += ":"
-        pad(minute, 2)
-        out += ":"
-        pad(second, 2)
-        out += "."
-        pad(milli, 3)
-        out += "Z"
-        return out
+        // Fixed layout `YYYY-MM-DDTHH:MM:SS.mmmZ`, written digit by digit: this runs for every timestamp in
+        // every answer.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int64, width: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                    value /= 10
+                }
+            }
+            put(year, width: 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(month, width: 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(day, width: 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            put(hour, width: 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(minute, width: 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(second, width: 2, at: 17)
+            out[19] = UInt8(ascii: ".")
+            put(milli, width: 3, at: 20)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     public var description: String { rfc3339 }

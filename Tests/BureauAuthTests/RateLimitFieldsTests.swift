@@ -36,4 +36,13 @@ struct RateLimitFieldsTests {
             return
         }
     }
+
+    @Test("the fast RateLimit text equals the serializer's for any numbers, and for other policy names")
+    func fastPathMatchesSerializer() {
+        for (remaining, reset) in [(0, 0), (1, 1), (119, 60), (999_999_999, 86_400), (-5, -1)] {
+            #expect(fields.rateLimit(remaining: remaining, resetSeconds: reset) == fields.serialized(remaining: remaining, resetSeconds: reset))
+        }
+        let odd = RateLimitFields(policyName: "per \"user\" limit", quota: 5, windowSeconds: 1)
+        #expect(odd.rateLimit(remaining: 2, resetSeconds: 1) == odd.serialized(remaining: 2, resetSeconds: 1))
+    }
 }

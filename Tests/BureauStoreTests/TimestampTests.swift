@@ -1,4 +1,5 @@
 import BureauStore
+import Foundation
 import Testing
 
 @Suite("Timestamp")
@@ -39,5 +40,20 @@ struct CRC32Tests {
         let whole = CRC32.castagnoli.checksum(input)
         let first = CRC32.castagnoli.checksum(input[0..<5])
         #expect(CRC32.castagnoli.checksum(input[5...], continuing: first) == whole)
+    }
+}
+
+@Suite("Identifiers")
+struct IdentifierTests {
+    @Test("render as Foundation's lowercased UUID string and parse back, case-insensitively")
+    func rendering() {
+        for _ in 0..<500 {
+            let id = DesktopID.random()
+            #expect(id.description == id.uuid.uuidString.lowercased())
+            #expect(DesktopID(id.description) == id)
+            #expect(DesktopID(id.uuid.uuidString) == id)
+        }
+        #expect(DesktopID("not-a-uuid") == nil)
+        #expect(DesktopID("") == nil)
     }
 }

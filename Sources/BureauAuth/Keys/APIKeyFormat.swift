@@ -43,7 +43,9 @@ public enum APIKeyFormat {
             let prefixBytes = prefix.utf8
             guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return nil }
             guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return nil }
-            let expected = encodeChecksum(CRC32.ieee.checksum(bytes[0..<(length - checksumLength)]))
+            let expected = encodeChecksum(
+                CRC32.ieee.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)])))
+            )
             guard expected.elementsEqual(bytes[(length - checksumLength)...]) else { return nil }
             let lookupStart = prefixBytes.count
             return ParsedAPIKey(

@@ -10,6 +10,11 @@ public struct RateLimitFields: Sendable {
     public let policyName: String
     /// The `RateLimit-Policy` value, fixed for the process.
     public let policy: String
+    /// The serialised name item with no parameters (`"general"`): each `RateLimit` value is this plus its
+    /// two integer parameters, whose RFC 9651 form (`;r=7;t=42`) needs no escaping, so the hot path appends
+    /// them directly instead of running the serializer per request (`serialized(remaining:resetSeconds:)`
+    /// is the reference the tests compare against).
+    private let namePrefix: String
 
     /// The fields of a policy of `quota` requests per `windowSeconds`.
     public init(policyName: String, quota: Int, windowSeconds: Int) {
@@ -18,10 +23,16 @@ public struct RateLimitFields: Sendable {
             policyName,
             parameters: [("q", Int64(quota)), ("w", Int64(windowSeconds))]
         )
+        self.namePrefix = Self.serialize(policyName, parameters: [])
     }
 
     /// The `RateLimit` value: `remaining` requests allowed now, a slot freeing in `resetSeconds`.
     public func rateLimit(remaining: Int, resetSeconds: Int) -> String {
+        namePrefix + ";r=" + String(max(remaining, 0)) + ";t=" + String(max(resetSeconds, 0))
+    }
+
+    /// The same value as ``rateLimit(remaining:resetSeconds:)``, through the structured-field serializer.
+    public func serialized(remaining: Int, resetSeconds: Int) -> String {
         Self.serialize(policyName, parameters: [("r", Int64(max(remaining, 0))), ("t", Int64(max(resetSeconds, 0)))])
     }
 

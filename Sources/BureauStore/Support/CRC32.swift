@@ -3,7 +3,7 @@
 /// `ieee` (zlib's, reflected 0xEDB88320) checks API keys; `castagnoli` (CRC-32C, reflected 0x82F63B78)
 /// frames log records, as LevelDB and etcd do.
 public struct CRC32: Sendable {
-    private let table: [UInt32]
+    @usableFromInline let table: [UInt32]
 
     /// A CRC over the reflected polynomial `polynomial`.
     public init(reflectedPolynomial polynomial: UInt32) {
@@ -22,6 +22,8 @@ public struct CRC32: Sendable {
     public static let castagnoli = CRC32(reflectedPolynomial: 0x82F6_3B78)
 
     /// The checksum of `bytes`, continuing from `previous` (the checksum of what came before, or 0).
+    /// Inlinable, so each caller gets a loop specialised for its byte sequence.
+    @inlinable
     public func checksum(_ bytes: some Sequence<UInt8>, continuing previous: UInt32 = 0) -> UInt32 {
         var crc = ~previous
         table.withUnsafeBufferPointer { table in
@@ -31,6 +33,7 @@ public struct CRC32: Sendable {
     }
 
     /// The checksum of raw memory.
+    @inlinable
     public func checksum(_ buffer: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         var crc = ~previous
         table.withUnsafeBufferPointer { table in
