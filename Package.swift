@@ -37,6 +37,7 @@ let package = Package(
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,10 +107,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BureauCLITests",
+            dependencies: [
+                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,3 @@
 import BureauCLI
 
-await BureauCommand.main()
+await BureauCommand.start()

@@ -32,20 +32,50 @@ extension ConfigurationKey {
     static let all: [ConfigurationKey] = [
         .init(name: "http.host", kind: .string, defaultValue: "127.0.0.1", summary: "address to listen on"),
         .init(name: "http.port", kind: .integer(0...65535), defaultValue: "8080", summary: "port to listen on (0 picks a free one)"),
-        .init(name: "http.public_origin", kind: .string, defaultValue: "", summary: "origin for the dashboard and CSRF checks (default http://HOST:PORT)"),
+        .init(
+            name: "http.public_origin",
+            kind: .string,
+            defaultValue: "",
+            summary: "origin for the dashboard and CSRF checks (default http://HOST:PORT)"
+        ),
         .init(name: "http.max_body_bytes", kind: .integer(1024...(1 << 30)), defaultValue: "1048576", summary: "request bodies above this get 413"),
         .init(name: "storage.data_dir", kind: .string, defaultValue: "./data", summary: "the data directory"),
-        .init(name: "storage.fsync", kind: .choice(["always", "interval", "never"]), defaultValue: "always", summary: "when log writes are synced to disk"),
-        .init(name: "storage.snapshot_interval_seconds", kind: .integer(0...(86_400 * 365)), defaultValue: "300", summary: "periodic snapshot (0 = only at shutdown and by size)"),
-        .init(name: "storage.snapshot_log_bytes", kind: .integer(4096...(1 << 40)), defaultValue: "67108864", summary: "snapshot when the log grows past this"),
+        .init(
+            name: "storage.fsync",
+            kind: .choice(["always", "interval", "never"]),
+            defaultValue: "always",
+            summary: "when log writes are synced to disk"
+        ),
+        .init(
+            name: "storage.snapshot_interval_seconds",
+            kind: .integer(0...(86_400 * 365)),
+            defaultValue: "300",
+            summary: "periodic snapshot (0 = only at shutdown and by size)"
+        ),
+        .init(
+            name: "storage.snapshot_log_bytes",
+            kind: .integer(4096...(1 << 40)),
+            defaultValue: "67108864",
+            summary: "snapshot when the log grows past this"
+        ),
         .init(name: "auth.bcrypt_cost", kind: .integer(4...31), defaultValue: "10", summary: "bcrypt cost of new key hashes"),
         .init(name: "auth.cookie_secure", kind: .boolean, defaultValue: "true", summary: "false = plain-HTTP localhost mode"),
         .init(name: "auth.dev_login", kind: .boolean, defaultValue: "false", summary: "enable POST /api/auth/dev-login"),
         .init(name: "auth.max_keys_per_user", kind: .integer(1...100_000), defaultValue: "100", summary: "active API keys per user (409 beyond)"),
         .init(name: "auth.key_usage_flush_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "how often lastUsedAt is persisted"),
-        .init(name: "rate_limits.general.limit", kind: .integer(0...1_000_000_000), defaultValue: "120", summary: "requests per window per user or IP (0 = off)"),
+        .init(
+            name: "rate_limits.general.limit",
+            kind: .integer(0...1_000_000_000),
+            defaultValue: "120",
+            summary: "requests per window per user or IP (0 = off)"
+        ),
         .init(name: "rate_limits.general.window_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "general limit window"),
-        .init(name: "rate_limits.failed_auth.limit", kind: .integer(0...1_000_000), defaultValue: "10", summary: "failed API-key attempts per window per IP before a block (0 = off)"),
+        .init(
+            name: "rate_limits.failed_auth.limit",
+            kind: .integer(0...1_000_000),
+            defaultValue: "10",
+            summary: "failed API-key attempts per window per IP before a block (0 = off)"
+        ),
         .init(name: "rate_limits.failed_auth.window_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "failed-attempt window"),
         .init(name: "rate_limits.block.seconds", kind: .integer(1...86_400), defaultValue: "300", summary: "first block duration"),
         .init(name: "rate_limits.block.max_seconds", kind: .integer(1...(86_400 * 30)), defaultValue: "3600", summary: "cap of the doubling block"),
@@ -53,7 +83,12 @@ extension ConfigurationKey {
         .init(name: "rate_limits.trusted_proxies", kind: .list, defaultValue: "", summary: "CIDRs whose X-Forwarded-For is believed"),
         .init(name: "stream.heartbeat_seconds", kind: .integer(1...3600), defaultValue: "15", summary: "SSE keep-alive interval"),
         .init(name: "stream.replay_events", kind: .integer(0...1_000_000), defaultValue: "1000", summary: "events kept per user for resume"),
-        .init(name: "log.level", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), defaultValue: "info", summary: "log verbosity"),
+        .init(
+            name: "log.level",
+            kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+            defaultValue: "info",
+            summary: "log verbosity"
+        ),
     ]
 
     /// Keys by name.

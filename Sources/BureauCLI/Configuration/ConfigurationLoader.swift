@@ -67,7 +67,11 @@ struct ConfigurationLoader {
         }
     }
 
-    private static func convert(_ raw: [String], for key: ConfigurationKey, source: String) throws(ConfigurationError)
+    private static func convert(
+        _ raw: [String],
+        for key: ConfigurationKey,
+        source: String
+    ) throws(ConfigurationError)
         -> LoadedConfiguration.Value
     {
         func bad(_ expectation: String) -> ConfigurationError {

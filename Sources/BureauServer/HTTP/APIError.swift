@@ -99,6 +99,11 @@ extension APIError {
         )
     }
 
+    /// 413: the body is larger than `http.max_body_bytes`.
+    public static var bodyTooLarge: APIError {
+        APIError(.contentTooLarge, code: "body_too_large", detail: "The request body is larger than this server accepts.")
+    }
+
     /// 404 for a resource of the named kind.
     public static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", detail: "\(what) was not found.")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// A JSON object request body, read within the size limit, with checked accessors that collect every
 /// problem so a 400 lists all offending fields at once. Unknown fields are ignored.
@@ -12,7 +13,12 @@ struct JSONRequestBody {
     /// Reads and parses the body of `request`; 413 past `limit` bytes, 400 for anything but a JSON object.
     static func read(_ request: Request, limit: Int) async throws -> JSONRequestBody {
         var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge
+        }
         let bytes = Array(buffer.readableBytesView)
         guard !bytes.isEmpty else { throw APIError.invalidField("body", "a JSON object is required") }
         let value: JSONValue

@@ -2,6 +2,7 @@ import BureauStore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 
 /// The outermost middleware: gives every request an id (echoed in `x-request-id`), and turns every
@@ -47,7 +48,9 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             return APIError(.notFound, code: "not_found", detail: "No such endpoint.")
         case let error as HTTPError where error.status == .contentTooLarge:
-            return APIError(.contentTooLarge, code: "body_too_large", detail: "The request body is larger than this server accepts.")
+            return .bodyTooLarge
+        case is NIOTooManyBytesError:
+            return .bodyTooLarge
         case let error as HTTPError where error.status.code < 500:
             return APIError(error.status, code: "bad_request", detail: error.status.reasonPhrase)
         default:

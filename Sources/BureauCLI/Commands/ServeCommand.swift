@@ -1,0 +1,55 @@
+import ArgumentParser
+import BureauServer
+import BureauStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `bureau serve`: run the server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server.",
+        discussion: """
+            Configuration comes from, in order of precedence: flags, BUREAU_* environment variables \
+            (BUREAU_HTTP_PORT for http.port), the --config file, embedded defaults. Every key is also a \
+            flag: http.max_body_bytes is --http-max-body-bytes.
+            """
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(help: "Address to listen on (http.host).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (http.port).")
+    var port: Int?
+
+    func run() async throws {
+        var extra: [String: String] = [:]
+        if let host { extra["http.host"] = host }
+        if let port { extra["http.port"] = String(port) }
+        let configuration = try options.load(extra: extra)
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bureau")
+
+        let store = BureauStore(logger: Logger(label: "bureau.store"))
+        let services = BureauServices(store: store, settings: configuration.server)
+        if let seed = configuration.seed, try await Seeder(store: store, hasher: services.hasher).apply(seed) {
+            logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
+        }
+        let host = configuration.server.host
+        let app = buildApplication(services, logger: logger) { boundPort in
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
+            logger.notice("serving", metadata: ["url": "\(url)"])
+            // Unbuffered, so scripts and tests that start the binary see it at once.
+            FileHandle.standardOutput.write(Data("Bureau is serving on \(url)\n".utf8))
+        }
+        try await app.runService()
+    }
+}

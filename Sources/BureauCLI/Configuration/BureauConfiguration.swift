@@ -1,0 +1,69 @@
+import BureauServer
+import Logging
+
+/// The whole configuration, typed, after precedence (flags, then `BUREAU_*`, then the file, then defaults)
+/// and validation.
+public struct BureauConfiguration: Sendable {
+    /// `http.*` and `auth.*`: what the HTTP layer uses.
+    public var server: ServerSettings
+    /// `storage.data_dir`.
+    public var dataDirectory: String
+    /// `storage.fsync`: `always`, `interval` or `never`.
+    public var fsync: String
+    /// `storage.snapshot_interval_seconds`.
+    public var snapshotIntervalSeconds: Int
+    /// `storage.snapshot_log_bytes`.
+    public var snapshotLogBytes: Int
+    /// `auth.cookie_secure`.
+    public var cookieSecure: Bool
+    /// `auth.dev_login`.
+    public var devLogin: Bool
+    /// `stream.heartbeat_seconds`.
+    public var heartbeatSeconds: Int
+    /// `stream.replay_events`.
+    public var replayEvents: Int
+    /// `log.level`.
+    public var logLevel: Logger.Level
+    /// The raw validated values, for settings that later modules read by key (`rate_limits.*`).
+    let values: LoadedConfiguration
+    /// The `seed` section, if the file has one.
+    let seed: SeedSection?
+
+    init(_ loaded: LoadedConfiguration) {
+        var server = ServerSettings()
+        server.host = loaded.string("http.host")
+        server.port = loaded.integer("http.port")
+        let origin = loaded.string("http.public_origin")
+        server.publicOrigin = origin.isEmpty ? nil : origin
+        server.maxBodyBytes = loaded.integer("http.max_body_bytes")
+        server.bcryptCost = loaded.integer("auth.bcrypt_cost")
+        server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
+        server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
+        self.server = server
+        dataDirectory = loaded.string("storage.data_dir")
+        fsync = loaded.string("storage.fsync")
+        snapshotIntervalSeconds = loaded.integer("storage.snapshot_interval_seconds")
+        snapshotLogBytes = loaded.integer("storage.snapshot_log_bytes")
+        cookieSecure = loaded.boolean("auth.cookie_secure")
+        devLogin = loaded.boolean("auth.dev_login")
+        heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
+        replayEvents = loaded.integer("stream.replay_events")
+        logLevel = Logger.Level(rawValue: loaded.string("log.level")) ?? .info
+        values = loaded
+        seed = loaded.seed
+    }
+
+    /// Loads and validates the configuration.
+    /// - Parameters:
+    ///   - file: the YAML file, or `nil` for embedded defaults.
+    ///   - environment: the process environment (`BUREAU_*` variables are read from it).
+    ///   - flags: values given on the command line, by key name.
+    public static func load(
+        file: String?,
+        environment: [String: String],
+        flags: [String: String]
+    ) throws(ConfigurationError) -> BureauConfiguration {
+        let loaded = try ConfigurationLoader(file: file, environment: environment, flags: flags).load()
+        return BureauConfiguration(loaded)
+    }
+}

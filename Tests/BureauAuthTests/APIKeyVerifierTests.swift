@@ -1,0 +1,115 @@
+import BureauAuth
+import BureauStore
+import Testing
+
+@Suite("API key verifier")
+struct APIKeyVerifierTests {
+    /// A store with one user per email and one key each; returns the store, verifier, and (user, plaintext) pairs.
+    static func setUp(emails: [String]) async throws -> (BureauStore, APIKeyVerifier, APIKeyHasher, [(UserID, ParsedAPIKey, APIKeyID)]) {
+        let store = BureauStore()
+        let hasher = APIKeyHasher(cost: 4)
+        let verifier = APIKeyVerifier(store: store, hasher: hasher)
+        var created: [(UserID, ParsedAPIKey, APIKeyID)] = []
+        for email in emails {
+            let key = APIKeyFormat.generate()
+            let hash = try await hasher.hash(key)
+            let ids = try await store.commit { state, sequence, now -> (Mutation?, (UserID, APIKeyID)) in
+                let user = User(id: .random(), email: email, name: email, createdAt: now)
+                return (.userCreated(user), (user.id, APIKeyID.random()))
+            }
+            try await store.commit { _, _, now -> (Mutation?, Void) in
+                let record = APIKeyRecord(
+                    id: ids.1,
+                    userID: ids.0,
+                    name: "k",
+                    lookupID: key.lookupID,
+                    secretHash: hash,
+                    lastFour: key.lastFour,
+                    createdAt: now
+                )
+                return (.apiKeyCreated(record), ())
+            }
+            created.append((ids.0, key, ids.1))
+        }
+        return (store, verifier, hasher, created)
+    }
+
+    @Test("a valid key verifies as its own user, and only bcrypts once")
+    func validKey() async throws {
+        let (_, verifier, hasher, created) = try await Self.setUp(emails: ["a@example.com", "b@example.com"])
+        for (user, key, keyID) in created {
+            #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
+        }
+        let afterFirst = hasher.verificationCount
+        #expect(afterFirst == 2)
+        for _ in 0..<50 {
+            for (user, key, keyID) in created {
+                #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
+            }
+        }
+        #expect(hasher.verificationCount == afterFirst)
+        #expect(verifier.cachedKeyCount == 2)
+    }
+
+    @Test("a key with the right lookup id but another secret fails, even after the real key was cached")
+    func wrongSecret() async throws {
+        let (_, verifier, _, created) = try await Self.setUp(emails: ["a@example.com"])
+        let (user, key, keyID) = created[0]
+        #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
+        // Same lookup id, different secret, valid checksum: only the hash can tell.
+        var rng = SystemRandomNumberGenerator()
+        var forged: ParsedAPIKey
+        repeat { forged = APIKeyFormat.generate(using: &rng) } while forged.lookupID == key.lookupID
+        let forgedText = "lb_k_" + key.lookupID + String(forged.plaintext.dropFirst(5 + APIKeyFormat.lookupIDLength))
+        let reparsed = APIKeyFormat.parse(Self.withFixedChecksum(forgedText))
+        #expect(reparsed?.lookupID == key.lookupID)
+        #expect(await verifier.verify(reparsed!.plaintext) == .invalid)
+    }
+
+    @Test("a revoked key fails on the very next check although it was cached")
+    func revokedKey() async throws {
+        let (store, verifier, _, created) = try await Self.setUp(emails: ["a@example.com"])
+        let (user, key, keyID) = created[0]
+        #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
+        #expect(verifier.cachedKeyCount == 1)
+        try await store.commit { _, _, now -> (Mutation?, Void) in (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ()) }
+        #expect(await verifier.verify(key.plaintext) == .invalid)
+        #expect(verifier.cachedKeyCount == 0)
+    }
+
+    @Test("unknown, malformed and mistyped keys fail without bcrypt")
+    func cheapFailures() async throws {
+        let (_, verifier, hasher, created) = try await Self.setUp(emails: ["a@example.com"])
+        let before = hasher.verificationCount
+        let typo = String(created[0].1.plaintext.dropLast()) + (created[0].1.plaintext.hasSuffix("a") ? "b" : "a")
+        for candidate in ["", "lb_k_nope", typo, APIKeyFormat.generate().plaintext, String(repeating: "x", count: 10_000)] {
+            #expect(await verifier.verify(candidate) == .invalid)
+        }
+        #expect(hasher.verificationCount == before)
+    }
+
+    @Test("uses are recorded for lastUsedAt and flushed through the store")
+    func usage() async throws {
+        let (store, verifier, _, created) = try await Self.setUp(emails: ["a@example.com"])
+        let (_, key, keyID) = created[0]
+        _ = await verifier.verify(key.plaintext)
+        let record = try #require(store.read { $0.apiKeys[keyID] })
+        #expect(record.lastUsedAt == nil)
+        #expect(verifier.usage.lastUsed(record) != nil)
+        try await verifier.usage.flush()
+        #expect(store.read { $0.apiKeys[keyID]?.lastUsedAt } != nil)
+    }
+
+    /// Recomputes the trailing checksum of a key body (test helper for forging same-lookup keys).
+    static func withFixedChecksum(_ text: String) -> String {
+        let body = Array(text.utf8.prefix(APIKeyFormat.length - APIKeyFormat.checksumLength))
+        var value = UInt64(CRC32.ieee.checksum(body))
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var digits = [UInt8](repeating: 0, count: APIKeyFormat.checksumLength)
+        for index in stride(from: APIKeyFormat.checksumLength - 1, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value % 62)]
+            value /= 62
+        }
+        return String(decoding: body + digits, as: UTF8.self)
+    }
+}
