@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "BureauCLI",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -97,6 +97,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BureauBlackBoxTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BureauStoreTests",
             dependencies: ["BureauStore"],
             swiftSettings: strict
@@ -117,8 +121,9 @@ let package = Package(
         .testTarget(
             name: "BureauServerTests",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict

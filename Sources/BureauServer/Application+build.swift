@@ -10,10 +10,13 @@ public struct BureauServices: Sendable {
     public let verifier: APIKeyVerifier
     public let hasher: APIKeyHasher
     public let settings: ServerSettings
+    /// Whether the store can take writes now (`/readyz` says `read_only` while it cannot).
+    public let isWritable: @Sendable () -> Bool
 
-    public init(store: BureauStore, settings: ServerSettings) {
+    public init(store: BureauStore, settings: ServerSettings, isWritable: @escaping @Sendable () -> Bool = { true }) {
         self.store = store
         self.settings = settings
+        self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
     }
@@ -29,7 +32,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     router.add(middleware: RequireAuthenticationMiddleware())
 
     let recording = RecordingRouter(router: router, table: routes)
-    HealthController(isWritable: { true }).register(on: recording)
+    HealthController(isWritable: services.isWritable).register(on: recording)
     recording.addRoutes(AuthController(store: services.store).endpoints, atPath: "/api/auth")
     recording.addRoutes(
         APIKeysController(store: services.store, verifier: services.verifier, hasher: services.hasher, settings: services.settings)
@@ -62,7 +65,9 @@ public func buildApplication(
             address: .hostname(services.settings.host, port: services.settings.port),
             serverName: nil
         ),
-        services: [usageFlush] + extraServices,
+        // Shut down in reverse order: the server drains, key usage is flushed, then extra services
+        // (the final snapshot) run their last step.
+        services: extraServices + [usageFlush],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },
