@@ -3,10 +3,15 @@ import Foundation
 
 /// How many records of each kind a state holds (a snapshot header carries them; `inspect` prints them).
 public struct RecordCounts: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Users.
     public var users: UInt64
+    /// API key records, revoked ones included.
     public var apiKeys: UInt64
+    /// Desktops.
     public var desktops: UInt64
+    /// Tasks.
     public var tasks: UInt64
+    /// Remembered `Idempotency-Key`s.
     public var idempotencyRecords: UInt64
 
     /// Counts given one by one.
@@ -37,6 +42,7 @@ public struct RecordCounts: Sendable, Hashable, Codable, CustomStringConvertible
 /// A state as flat lists of records, in the canonical order: rebuilding a ``StoreState`` from them
 /// gives back the same indexes, and encoding them gives the same bytes whatever the maps' order.
 public struct StateRecords: Sendable, Equatable {
+    /// The sequence of the last mutation the records include.
     public var sequence: UInt64
     /// Users by id.
     public var users: [User]

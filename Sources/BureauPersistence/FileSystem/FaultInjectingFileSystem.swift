@@ -19,11 +19,13 @@ public final class FaultInjectingFileSystem: FileSystem {
 
     /// A planned failure.
     public struct Fault: Sendable, Hashable {
+        /// The kind of call it hits.
         public var operation: Operation
         /// Only calls on a path containing this string are hit (`nil`: any path).
         public var pathContains: String?
         /// How many matching calls pass before the fault hits.
         public var after: Int
+        /// What it does to that call.
         public var effect: Effect
         /// `true`: every later matching call fails too, until ``removeAllFaults()``; `false`: only one.
         public var repeats: Bool
@@ -40,7 +42,9 @@ public final class FaultInjectingFileSystem: FileSystem {
 
     /// One call that was made (hit by a fault or not).
     public struct Call: Sendable, Hashable {
+        /// The kind of call.
         public var operation: Operation
+        /// The path it was made on.
         public var path: String
     }
 

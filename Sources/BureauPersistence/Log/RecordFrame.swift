@@ -35,7 +35,9 @@ public enum RecordFrame {
     public struct Record: Sendable, Hashable {
         /// Where the record starts in its segment.
         public var offset: Int
+        /// The record's sequence.
         public var sequence: UInt64
+        /// The record type (``MutationCodec/RecordType``).
         public var type: UInt8
         /// Where the payload lies in the bytes it was read from.
         public var payload: Range<Int>

@@ -18,6 +18,7 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
     /// Bytes in a format 1 header.
     public static let size = 96
 
+    /// The format version.
     public var version: UInt16
     /// Sequence of the last mutation the snapshot includes.
     public var sequence: UInt64

@@ -9,11 +9,17 @@ public struct StateExport: Sendable, Codable, Equatable {
     public var formatVersion: Int
     /// The sequence of the last mutation included.
     public var sequence: UInt64
+    /// Records of each kind.
     public var counts: RecordCounts
+    /// Users by id.
     public var users: [User]
+    /// Key records (bcrypt hashes, never plaintext).
     public var apiKeys: [APIKeyRecord]
+    /// Desktops, each owner's in creation order.
     public var desktops: [Desktop]
+    /// Tasks, each owner's in creation order.
     public var tasks: [MissionTask]
+    /// Remembered `Idempotency-Key`s.
     public var idempotencyRecords: [IdempotencyRecord]
 
     /// The export of `records`, in their canonical order.
