@@ -4,6 +4,10 @@ import Foundation
 import FoundationNetworking
 #endif
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The real `bureau` executable, built beside this test bundle, run as a child process.
 struct BureauBinary {
     let url: URL
@@ -20,20 +24,12 @@ struct BureauBinary {
 
     /// Runs `bureau arguments...` to completion: (exit status, standard output, standard error).
     func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = Self.environment
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
+        let child = try ChildProcess(url.path, arguments, environment: Self.environment)
         // Read both pipes before waiting, so a large output cannot block the child.
-        let errorData = ReadAll(error.fileHandleForReading)
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData.value, as: UTF8.self))
+        let errorData = ReadAll(child.error)
+        let outputData = child.output.readDataToEndOfFile()
+        let status = child.waitForExit()
+        return (status, String(decoding: outputData, as: UTF8.self), String(decoding: errorData.value, as: UTF8.self))
     }
 
     /// The test's environment without `BUREAU_*` variables (the server refuses unknown ones).
@@ -62,52 +58,45 @@ final class ReadAll: @unchecked Sendable {
 }
 
 /// A running `bureau serve`.
-final class BureauServer: @unchecked Sendable {
-    let process: Process
+final class BureauServer: Sendable {
+    let child: ChildProcess
     let baseURL: URL
     private let stderr: ReadAll
 
     /// Starts `bureau serve --config config` and waits until it says where it listens.
     static func start(_ binary: BureauBinary, config: String) throws -> BureauServer {
-        let process = Process()
-        process.executableURL = binary.url
-        process.arguments = ["serve", "--config", config, "--port", "0"]
-        process.environment = BureauBinary.environment
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let stderr = ReadAll(error.fileHandleForReading)
+        let child = try ChildProcess(binary.url.path, ["serve", "--config", config, "--port", "0"], environment: BureauBinary.environment)
+        let stderr = ReadAll(child.error)
         // The first line of standard output is "Bureau is serving on URL" (or the pipe closes on failure).
         var buffer = Data()
         while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = child.output.availableData
             if chunk.isEmpty {
-                process.waitUntilExit()
-                throw BlackBoxError("bureau serve exited (\(process.terminationStatus)): \(String(decoding: stderr.value, as: UTF8.self))")
+                let status = child.waitForExit()
+                throw BlackBoxError("bureau serve exited (\(status)): \(String(decoding: stderr.value, as: UTF8.self))")
             }
             buffer.append(chunk)
         }
         let line = String(decoding: buffer, as: UTF8.self)
         guard let range = line.range(of: "http://"), let url = URL(string: String(line[range.lowerBound...].prefix { !$0.isWhitespace })) else {
-            process.terminate()
+            child.send(SIGKILL)
+            _ = child.waitForExit()
             throw BlackBoxError("unexpected first line: \(line)")
         }
-        return BureauServer(process: process, baseURL: url, stderr: stderr)
+        return BureauServer(child: child, baseURL: url, stderr: stderr)
     }
 
-    private init(process: Process, baseURL: URL, stderr: ReadAll) {
-        self.process = process
+    private init(child: ChildProcess, baseURL: URL, stderr: ReadAll) {
+        self.child = child
         self.baseURL = baseURL
         self.stderr = stderr
     }
 
     /// Sends `signal` (SIGKILL for a crash, SIGTERM for a graceful stop) and waits for the exit.
     func stop(signal: Int32) -> (status: Int32, log: String) {
-        kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr.value, as: UTF8.self))
+        child.send(signal)
+        let status = child.waitForExit()
+        return (status, String(decoding: stderr.value, as: UTF8.self))
     }
 
     /// One HTTP request with the API key; returns the status and body (status 0 when the connection failed).

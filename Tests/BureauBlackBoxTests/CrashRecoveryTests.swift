@@ -88,7 +88,7 @@ struct CrashRecoveryTests {
                             guard let id = object?["id"] as? String else { return }
                             let count = acked.record(id, content)
                             // Crash in the middle of the load: the other writers are still in flight.
-                            if count == target { kill(server.process.processIdentifier, SIGKILL) }
+                            if count == target { server.child.send(SIGKILL) }
                             n += 1
                         }
                     }
