@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
     ],
     targets: [
         .executableTarget(
@@ -64,6 +65,8 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -97,17 +100,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "BureauBlackBoxTests",
-            swiftSettings: strict
-        ),
-        .testTarget(
             name: "BureauStoreTests",
             dependencies: ["BureauStore"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "BureauAuthTests",
-            dependencies: ["BureauAuth", "BureauStore"],
+            dependencies: [
+                "BureauAuth", "BureauStore",
+                .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -116,6 +120,11 @@ let package = Package(
                 "BureauCLI", "BureauServer", "BureauStore", "BureauAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BureauBlackBoxTests",
+            dependencies: ["bureau"],
             swiftSettings: strict
         ),
         .testTarget(

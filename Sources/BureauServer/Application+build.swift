@@ -10,25 +10,38 @@ public struct BureauServices: Sendable {
     public let verifier: APIKeyVerifier
     public let hasher: APIKeyHasher
     public let settings: ServerSettings
+    /// The rate limits and the failed-key blocker (`settings.rateLimits`), shared by all requests.
+    public let rateLimits: APIRateLimits
     /// Whether the store can take writes now (`/readyz` says `read_only` while it cannot).
     public let isWritable: @Sendable () -> Bool
 
-    public init(store: BureauStore, settings: ServerSettings, isWritable: @escaping @Sendable () -> Bool = { true }) {
+    /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
+    /// `isWritable` tells `/readyz` whether the data directory takes writes.
+    public init(
+        store: BureauStore,
+        settings: ServerSettings,
+        clock: any MonotonicClock = SystemMonotonicClock(),
+        logger: Logger = Logger(label: "bureau.rate-limits"),
+        isWritable: @escaping @Sendable () -> Bool = { true }
+    ) {
         self.store = store
         self.settings = settings
         self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
+        self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
     }
 }
 
-/// The router: middleware in order (problem rendering, authentication, the authentication requirement),
-/// then the controllers. Tests build it directly.
+/// The router: middleware in order (problem rendering, client address, authentication, rate limits, the
+/// authentication requirement), then the controllers. Tests build it directly.
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: ProblemMiddleware(routes: routes))
-    router.add(middleware: AuthenticationMiddleware(verifier: services.verifier))
+    router.add(middleware: ClientAddressMiddleware(resolver: services.rateLimits.resolver))
+    router.add(middleware: AuthenticationMiddleware(verifier: services.verifier, rateLimits: services.rateLimits))
+    router.add(middleware: RateLimitMiddleware(limits: services.rateLimits))
     router.add(middleware: RequireAuthenticationMiddleware())
 
     let recording = RecordingRouter(router: router, table: routes)
@@ -59,6 +72,11 @@ public func buildApplication(
     ) { [recorder = services.verifier.usage] in
         try await recorder.flush()
     }
+    // Limiter state of clients gone quiet is dropped once a minute, so memory follows current traffic.
+    let rateLimitSweep = PeriodicService(name: "rate-limit-sweep", interval: .seconds(60), clock: ContinuousClock(), logger: logger) {
+        [rateLimits = services.rateLimits] in
+        rateLimits.sweep()
+    }
     return Application(
         router: buildRouter(services),
         configuration: .init(
@@ -67,7 +85,7 @@ public func buildApplication(
         ),
         // Shut down in reverse order: the server drains, key usage is flushed, then extra services
         // (the final snapshot) run their last step.
-        services: extraServices + [usageFlush],
+        services: extraServices + [usageFlush, rateLimitSweep],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

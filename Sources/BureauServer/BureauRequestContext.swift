@@ -1,3 +1,4 @@
+import BureauAuth
 import BureauStore
 import Hummingbird
 import NIOCore
@@ -27,8 +28,11 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
     public var identity: Identity?
     /// `true` when the request presented an API key that did not authenticate.
     public var presentedInvalidKey: Bool = false
-    /// The id echoed in `x-request-id` and attached to every log line of this request.
-    public var requestID: String = ""
+    /// The client's address: the socket peer, or what a trusted proxy reports (set before authentication).
+    public var clientAddress: IPAddress = .unspecified
+    /// Set by authentication when the request presented an API key that was refused unchecked because its
+    /// client is blocked: seconds until the block ends.
+    public var apiKeyBlockedForSeconds: Int?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -1,3 +1,5 @@
+import BureauAuth
+
 /// What the HTTP layer needs to know from the configuration (read and validated by the command line).
 public struct ServerSettings: Sendable, Equatable {
     /// `http.host`: address to listen on.
@@ -14,6 +16,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxKeysPerUser: Int = 100
     /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
     public var keyUsageFlushSeconds: Int = 60
+    /// `rate_limits.*`: the general limit, the failed-key blocker, exemptions and trusted proxies.
+    public var rateLimits = RateLimitSettings()
 
     public init() {}
 

@@ -4,122 +4,125 @@ import Foundation
 import FoundationNetworking
 #endif
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The real `bureau` executable, built beside this test bundle, run as a child process.
-struct BureauBinary {
-    let url: URL
-
-    /// The binary next to the running test bundle (`swift test` builds it with the tests).
-    static func locate() throws -> BureauBinary {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidate = directory.appendingPathComponent("bureau")
-        guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
-            throw BlackBoxError("no bureau executable at \(candidate.path): build the package first (swift build)")
+/// The real `bureau` binary, run as a child process for black-box tests.
+final class BureauProcess: @unchecked Sendable {
+    /// The `bureau` executable built next to the test runner.
+    static var executable: URL {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        // On macOS the runner sits inside an .xctest bundle.
+        while directory.pathComponents.count > 1, !FileManager.default.fileExists(atPath: directory.appendingPathComponent("bureau").path) {
+            directory = directory.deletingLastPathComponent()
         }
-        return BureauBinary(url: candidate)
+        return directory.appendingPathComponent("bureau")
     }
 
-    /// Runs `bureau arguments...` to completion: (exit status, standard output, standard error).
-    func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let child = try ChildProcess(url.path, arguments, environment: Self.environment)
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let errorData = ReadAll(child.error)
-        let outputData = child.output.readDataToEndOfFile()
-        let status = child.waitForExit()
-        return (status, String(decoding: outputData, as: UTF8.self), String(decoding: errorData.value, as: UTF8.self))
+    /// The result of a command that ran to completion.
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
     }
 
-    /// The test's environment without `BUREAU_*` variables (the server refuses unknown ones).
-    static var environment: [String: String] {
+    /// Runs `bureau arguments...` to completion (at most `timeout` seconds).
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Outcome {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = cleanEnvironment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+
+    /// The environment without any `BUREAU_*` variable of the machine running the tests.
+    static var cleanEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BUREAU_") }
     }
-}
 
-/// Reads a file handle to its end on a thread of its own.
-final class ReadAll: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
+    let process: Process
+    let stdoutPipe = Pipe()
+    let stderrPipe = Pipe()
+    /// `http://127.0.0.1:PORT`, read from the line the server prints once it listens.
+    private(set) var baseURL: URL?
 
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    /// Everything read, once the writer closed its end.
-    var value: Data {
-        done.wait()
-        return data
-    }
-}
-
-/// A running `bureau serve`.
-final class BureauServer: Sendable {
-    let child: ChildProcess
-    let baseURL: URL
-    private let stderr: ReadAll
-
-    /// Starts `bureau serve --config config` and waits until it says where it listens.
-    static func start(_ binary: BureauBinary, config: String) throws -> BureauServer {
-        let child = try ChildProcess(binary.url.path, ["serve", "--config", config, "--port", "0"], environment: BureauBinary.environment)
-        let stderr = ReadAll(child.error)
-        // The first line of standard output is "Bureau is serving on URL" (or the pipe closes on failure).
-        var buffer = Data()
-        while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = child.output.availableData
-            if chunk.isEmpty {
-                let status = child.waitForExit()
-                throw BlackBoxError("bureau serve exited (\(status)): \(String(decoding: stderr.value, as: UTF8.self))")
+    /// Starts `bureau serve arguments...` on a free port and waits until it listens.
+    init(serve arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--port", "0"] + arguments
+        process.environment = Self.cleanEnvironment.merging(environment) { $1 }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, process.isRunning {
+            let data = stdoutPipe.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let line = seen.split(separator: "\n").first(where: { $0.hasPrefix("Bureau is serving on ") }) {
+                baseURL = URL(string: String(line.dropFirst("Bureau is serving on ".count)))
+                break
             }
-            buffer.append(chunk)
         }
-        let line = String(decoding: buffer, as: UTF8.self)
-        guard let range = line.range(of: "http://"), let url = URL(string: String(line[range.lowerBound...].prefix { !$0.isWhitespace })) else {
-            child.send(SIGKILL)
-            _ = child.waitForExit()
-            throw BlackBoxError("unexpected first line: \(line)")
+        guard baseURL != nil else {
+            process.terminate()
+            throw StartFailure(output: seen)
         }
-        return BureauServer(child: child, baseURL: url, stderr: stderr)
     }
 
-    private init(child: ChildProcess, baseURL: URL, stderr: ReadAll) {
-        self.child = child
-        self.baseURL = baseURL
-        self.stderr = stderr
+    struct StartFailure: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "bureau did not start: \(output)" }
     }
 
-    /// Sends `signal` (SIGKILL for a crash, SIGTERM for a graceful stop) and waits for the exit.
-    func stop(signal: Int32) -> (status: Int32, log: String) {
-        child.send(signal)
-        let status = child.waitForExit()
-        return (status, String(decoding: stderr.value, as: UTF8.self))
+    /// Sends SIGTERM and waits for the exit status.
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
-    /// One HTTP request with the API key; returns the status and body (status 0 when the connection failed).
-    func request(_ method: String, _ path: String, key: String, json: [String: String]? = nil) async -> (status: Int, body: Data) {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+    /// Everything the server wrote to stderr (call after `stop()`).
+    func standardError() -> String {
+        String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// A request to the running server: (status, body).
+    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> (Int, String) {
+        var request = URLRequest(url: baseURL!.appendingPathComponent(path))
         request.httpMethod = method
-        request.timeoutInterval = 20
-        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-        if let json {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try? JSONSerialization.data(withJSONObject: json)
-        }
-        do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
-        } catch {
-            return (0, Data())
-        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = body.map { Data($0.utf8) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
-}
 
-/// A failure of the black-box harness itself.
-struct BlackBoxError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    /// The repository's `fixtures/` directory.
+    static var fixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures")
+    }
+
+    /// The demo key from `fixtures/demo.yaml`.
+    static var demoKey: String {
+        let text = (try? String(contentsOf: fixtures.appendingPathComponent("demo.yaml"), encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("key: lb_k_") { return String(trimmed.dropFirst("key: ".count)) }
+        }
+        return ""
+    }
 }

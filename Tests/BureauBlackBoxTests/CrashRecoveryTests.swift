@@ -29,6 +29,9 @@ struct CrashRecoveryTests {
                   fsync: \(fsync)
                 auth:
                   bcrypt_cost: 4
+                rate_limits:
+                  general:
+                    limit: 0
                 seed:
                   users:
                     - email: crash@bureau.local

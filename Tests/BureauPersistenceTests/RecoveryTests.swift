@@ -52,7 +52,9 @@ struct RecoveryTests {
     func lock() throws {
         let temporary = TemporaryDirectory()
         let first = try DataDirectory(path: temporary.dataPath)
-        #expect(throws: StorageError.directoryInUse(directory: temporary.dataPath)) { _ = try DataDirectory(path: temporary.dataPath) }
+        #expect(throws: StorageError.directoryInUse(directory: temporary.dataPath)) {
+            _ = try DataDirectory(path: temporary.dataPath, lockWait: .milliseconds(50))
+        }
         #expect(StorageError.directoryInUse(directory: temporary.dataPath).description.contains(temporary.dataPath))
         first.unlock()
         _ = try DataDirectory(path: temporary.dataPath)

@@ -12,14 +12,16 @@ struct TestHarness {
     let store: BureauStore
     let services: BureauServices
 
-    init(settings: ServerSettings = TestHarness.settings) {
+    init(settings: ServerSettings = TestHarness.settings, clock: any MonotonicClock = SystemMonotonicClock()) {
         store = BureauStore()
-        services = BureauServices(store: store, settings: settings)
+        services = BureauServices(store: store, settings: settings, clock: clock)
     }
 
     static var settings: ServerSettings {
         var settings = ServerSettings()
         settings.bcryptCost = 4
+        // Functional tests send more than a minute's worth of requests; the limit has tests of its own.
+        settings.rateLimits.generalLimit = 100_000
         return settings
     }
 

@@ -1,10 +1,11 @@
+import BureauAuth
 import BureauServer
 import Logging
 
 /// The whole configuration, typed, after precedence (flags, then `BUREAU_*`, then the file, then defaults)
 /// and validation.
 public struct BureauConfiguration: Sendable {
-    /// `http.*` and `auth.*`: what the HTTP layer uses.
+    /// `http.*`, `auth.*` and `rate_limits.*`: what the HTTP layer uses.
     public var server: ServerSettings
     /// `storage.data_dir`.
     public var dataDirectory: String
@@ -64,6 +65,8 @@ public struct BureauConfiguration: Sendable {
         flags: [String: String]
     ) throws(ConfigurationError) -> BureauConfiguration {
         let loaded = try ConfigurationLoader(file: file, environment: environment, flags: flags).load()
-        return BureauConfiguration(loaded)
+        var configuration = BureauConfiguration(loaded)
+        configuration.server.rateLimits = try RateLimitSettings(loaded)
+        return configuration
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -18,8 +19,9 @@ public final class DataDirectory: Sendable {
 
     /// Opens (creating if needed) and locks the directory at `path`.
     ///
+    /// - Parameter lockWait: how long a held lock is retried before giving up.
     /// - Throws: ``StorageError/directoryInUse(directory:)`` when another process holds it.
-    public init(path: String, fileSystem: any FileSystem = POSIXFileSystem()) throws(StorageError) {
+    public init(path: String, fileSystem: any FileSystem = POSIXFileSystem(), lockWait: Duration = .seconds(2)) throws(StorageError) {
         self.path = path
         self.fileSystem = fileSystem
         switch try attempt(fileSystem.kind(of: path)) {
@@ -34,9 +36,16 @@ public final class DataDirectory: Sendable {
         }
         let lockPath = path + "/" + StorageFileName.lockName
         let file = try attempt(fileSystem.open(lockPath, .create(permissions: Self.filePermissions)))
-        let locked: Bool
+        var locked = false
         do throws(FileSystemError) {
+            // A child that another thread of this process is starting holds copies of our descriptors
+            // until it execs; retrying for a moment tells that apart from a server holding the directory.
+            let deadline = ContinuousClock.now + lockWait
             locked = try fileSystem.lockExclusively(file)
+            while !locked, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+                locked = try fileSystem.lockExclusively(file)
+            }
         } catch {
             fileSystem.close(file)
             throw .fileSystem(error.on(lockPath))

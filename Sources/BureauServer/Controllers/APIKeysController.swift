@@ -50,14 +50,8 @@ struct APIKeysController {
         verifier.rememberVerified(key, id: record.id)
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
-        return try JSONResponse.make(
-            CreatedAPIKeyRepresentation(
-                id: record.id.description,
-                name: record.name,
-                key: key.plaintext,
-                preview: record.preview,
-                createdAt: record.createdAt.rfc3339
-            ),
+        return JSONResponse.make(
+            CreatedAPIKeyRepresentation(key: record, plaintext: key.plaintext),
             status: .created,
             headers: headers
         )
@@ -67,7 +61,7 @@ struct APIKeysController {
         let identity = try context.requireIdentity()
         let keys = store.read { $0.activeKeys(of: identity.userID) }
         let items = keys.map { APIKeyRepresentation($0, lastUsedAt: verifier.usage.lastUsed($0)) }
-        return try JSONResponse.make(ListRepresentation(data: items, nextCursor: nil))
+        return JSONResponse.make(ListRepresentation(data: items))
     }
 
     @Sendable func revoke(_ request: Request, context: BureauRequestContext) async throws -> Response {

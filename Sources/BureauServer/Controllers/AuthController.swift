@@ -11,7 +11,7 @@ struct AuthController {
         return routes
     }
 
-    struct MeRepresentation: Encodable {
+    struct MeRepresentation: JSONRepresentable {
         var id: String
         var email: String
         var name: String
@@ -20,6 +20,17 @@ struct AuthController {
         var authMethod: String
         /// The key's id when authenticated by API key.
         var apiKeyId: String?
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { json in
+                json.field("id", id)
+                json.field("email", email)
+                json.field("name", name)
+                json.field("createdAt", createdAt)
+                json.field("authMethod", authMethod)
+                if let apiKeyId { json.field("apiKeyId", apiKeyId) }
+            }
+        }
     }
 
     @Sendable func me(_ request: Request, context: BureauRequestContext) async throws -> Response {
@@ -31,7 +42,7 @@ struct AuthController {
             method = "api_key"
             keyID = id.description
         }
-        return try JSONResponse.make(
+        return JSONResponse.make(
             MeRepresentation(
                 id: user.id.description,
                 email: user.email,

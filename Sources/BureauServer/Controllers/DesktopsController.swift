@@ -24,10 +24,10 @@ struct DesktopsController {
         let limit = try query.limit()
         let after = try query.string("cursor").map { try Cursor.decode($0, kind: Self.cursorKind) }
         let page = store.read { $0.desktops(of: identity.userID, after: after, limit: limit) }
-        return try JSONResponse.make(
+        return JSONResponse.make(
             ListRepresentation(
                 data: page.items.map(DesktopRepresentation.init),
-                nextCursor: .some(page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) } as String?)
+                nextCursor: page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) }
             )
         )
     }
@@ -52,14 +52,14 @@ struct DesktopsController {
             )
             return (.desktopCreated(desktop), desktop)
         }
-        return try JSONResponse.make(DesktopRepresentation(desktop), status: .created)
+        return JSONResponse.make(DesktopRepresentation(desktop), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try Self.desktopID(context)
         let desktop = try store.read { try Self.owned(id, by: identity.userID, in: $0) }
-        return try JSONResponse.make(DesktopRepresentation(desktop))
+        return JSONResponse.make(DesktopRepresentation(desktop))
     }
 
     @Sendable func update(_ request: Request, context: BureauRequestContext) async throws -> Response {
@@ -79,7 +79,7 @@ struct DesktopsController {
             desktop.updatedAt = now
             return (.desktopUpdated(DesktopChange(id: id, name: name, status: status, at: now)), desktop)
         }
-        return try JSONResponse.make(DesktopRepresentation(desktop))
+        return JSONResponse.make(DesktopRepresentation(desktop))
     }
 
     @Sendable func delete(_ request: Request, context: BureauRequestContext) async throws -> Response {

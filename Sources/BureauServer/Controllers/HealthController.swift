@@ -9,13 +9,13 @@ struct HealthController {
 
     func register(on router: some RouterMethods<BureauRequestContext>) {
         router.get("healthz") { _, _ in
-            try JSONResponse.make(["status": "ok"])
+            JSONResponse.make(StatusRepresentation(status: "ok"))
         }
         router.get("readyz") { _, _ in
             if isWritable() {
-                return try JSONResponse.make(["status": "ready"])
+                return JSONResponse.make(StatusRepresentation(status: "ready"))
             }
-            return try JSONResponse.make(["status": "read_only"], status: .serviceUnavailable)
+            return JSONResponse.make(StatusRepresentation(status: "read_only"), status: .serviceUnavailable)
         }
     }
 }

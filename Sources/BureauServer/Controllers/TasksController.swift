@@ -65,7 +65,7 @@ struct TasksController {
         }
         switch outcome {
         case .created(let task):
-            return try JSONResponse.make(TaskRepresentation(task), status: .created)
+            return JSONResponse.make(TaskRepresentation(task), status: .created)
         case .replayed(let task):
             // The first answer, as it was: the task as created.
             var first = task
@@ -74,7 +74,7 @@ struct TasksController {
             first.updatedAt = first.createdAt
             var headers = HTTPFields()
             headers[.idempotentReplayed] = "true"
-            return try JSONResponse.make(TaskRepresentation(first), status: .created, headers: headers)
+            return JSONResponse.make(TaskRepresentation(first), status: .created, headers: headers)
         }
     }
 
@@ -104,10 +104,10 @@ struct TasksController {
             if let desktopID { _ = try DesktopsController.owned(desktopID, by: identity.userID, in: state) }
             return state.tasks(of: identity.userID, desktopID: desktopID, status: status, before: before, limit: limit)
         }
-        return try JSONResponse.make(
+        return JSONResponse.make(
             ListRepresentation(
                 data: page.items.map(TaskRepresentation.init),
-                nextCursor: .some(page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) } as String?)
+                nextCursor: page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) }
             )
         )
     }
@@ -116,7 +116,7 @@ struct TasksController {
         let identity = try context.requireIdentity()
         let id = try Self.taskID(context)
         let task = try store.read { try Self.owned(id, by: identity.userID, in: $0) }
-        return try JSONResponse.make(TaskRepresentation(task))
+        return JSONResponse.make(TaskRepresentation(task))
     }
 
     @Sendable func update(_ request: Request, context: BureauRequestContext) async throws -> Response {
@@ -140,7 +140,7 @@ struct TasksController {
             task.updatedAt = now
             return (.taskUpdated(TaskChange(id: id, status: status, result: result, at: now)), task)
         }
-        return try JSONResponse.make(TaskRepresentation(task))
+        return JSONResponse.make(TaskRepresentation(task))
     }
 
     private static func taskID(_ context: BureauRequestContext) throws -> TaskID {

@@ -44,34 +44,27 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
-        let body = ProblemBody(
-            type: "about:blank",
-            title: status.reasonPhrase,
-            status: status.code,
-            detail: detail,
-            code: code,
-            errors: fieldErrors.isEmpty ? nil : fieldErrors
-        )
-        let data = try JSONEncoder.problem.encode(body)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var writer = JSONWriter(capacity: 256)
+        writer.object { json in
+            json.field("type", "about:blank")
+            json.field("title", status.reasonPhrase)
+            json.field("status", status.code)
+            json.field("detail", detail)
+            json.field("code", code)
+            if !fieldErrors.isEmpty {
+                json.key("errors")
+                json.array { array in
+                    for error in fieldErrors {
+                        array.object { item in
+                            item.field("field", error.field)
+                            item.field("message", error.message)
+                        }
+                    }
+                }
+            }
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
     }
-
-    private struct ProblemBody: Encodable {
-        var type: String
-        var title: String
-        var status: Int
-        var detail: String
-        var code: String
-        var errors: [FieldError]?
-    }
-}
-
-extension JSONEncoder {
-    fileprivate static let problem: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
 extension APIError {

@@ -1,116 +1,115 @@
 import BureauStore
 
 /// A desktop as the API shows it.
-struct DesktopRepresentation: Encodable {
-    var id: String
-    var name: String
-    var status: String
-    var createdAt: String
-    var updatedAt: String
+struct DesktopRepresentation: JSONRepresentable {
+    let desktop: Desktop
 
-    init(_ desktop: Desktop) {
-        id = desktop.id.description
-        name = desktop.name
-        status = desktop.status.rawValue
-        createdAt = desktop.createdAt.rfc3339
-        updatedAt = desktop.updatedAt.rfc3339
+    init(_ desktop: Desktop) { self.desktop = desktop }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("id", desktop.id.description)
+            json.field("name", desktop.name)
+            json.field("status", desktop.status.rawValue)
+            json.field("createdAt", desktop.createdAt.rfc3339)
+            json.field("updatedAt", desktop.updatedAt.rfc3339)
+        }
     }
 }
 
-/// A task as the API shows it.
-struct TaskRepresentation: Encodable {
-    var id: String
-    var type: String
-    var content: String
-    var desktopId: String
-    var status: String
-    var result: String?
-    var createdAt: String
-    var updatedAt: String
+/// A task as the API shows it; `result` is always present, `null` until set.
+struct TaskRepresentation: JSONRepresentable {
+    let task: MissionTask
 
-    init(_ task: MissionTask) {
-        id = task.id.description
-        type = task.type.rawValue
-        content = task.content
-        desktopId = task.desktopID.description
-        status = task.status.rawValue
-        result = task.result
-        createdAt = task.createdAt.rfc3339
-        updatedAt = task.updatedAt.rfc3339
-    }
+    init(_ task: MissionTask) { self.task = task }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        try container.encode(content, forKey: .content)
-        try container.encode(desktopId, forKey: .desktopId)
-        try container.encode(status, forKey: .status)
-        // `result` is always present, `null` until set.
-        try container.encode(result, forKey: .result)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, type, content, desktopId, status, result, createdAt, updatedAt
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("id", task.id.description)
+            json.field("type", task.type.rawValue)
+            json.field("content", task.content)
+            json.field("desktopId", task.desktopID.description)
+            json.field("status", task.status.rawValue)
+            json.field("result", task.result)
+            json.field("createdAt", task.createdAt.rfc3339)
+            json.field("updatedAt", task.updatedAt.rfc3339)
+        }
     }
 }
 
 /// An API key in listings: never the key itself.
-struct APIKeyRepresentation: Encodable {
-    var id: String
-    var name: String
-    var preview: String
-    var createdAt: String
-    var lastUsedAt: String?
+struct APIKeyRepresentation: JSONRepresentable {
+    let key: APIKeyRecord
+    let lastUsedAt: Timestamp?
 
     init(_ key: APIKeyRecord, lastUsedAt: Timestamp?) {
-        id = key.id.description
-        name = key.name
-        preview = key.preview
-        createdAt = key.createdAt.rfc3339
-        self.lastUsedAt = lastUsedAt?.rfc3339
+        self.key = key
+        self.lastUsedAt = lastUsedAt
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(preview, forKey: .preview)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(lastUsedAt, forKey: .lastUsedAt)
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case id, name, preview, createdAt, lastUsedAt
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("id", key.id.description)
+            json.field("name", key.name)
+            json.field("preview", key.preview)
+            json.field("createdAt", key.createdAt.rfc3339)
+            json.field("lastUsedAt", lastUsedAt?.rfc3339)
+        }
     }
 }
 
 /// The one answer that ever holds a key's plaintext: the creation's.
-struct CreatedAPIKeyRepresentation: Encodable {
-    var id: String
-    var name: String
-    var key: String
-    var preview: String
-    var createdAt: String
-}
+struct CreatedAPIKeyRepresentation: JSONRepresentable {
+    let key: APIKeyRecord
+    let plaintext: String
 
-/// A list answer: `{"data": [...]}`, with `nextCursor` for paginated lists.
-struct ListRepresentation<Item: Encodable>: Encodable {
-    var data: [Item]
-    var nextCursor: String??
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(data, forKey: .data)
-        if let nextCursor {
-            // Paginated lists always carry the field, `null` on the last page.
-            try container.encode(nextCursor, forKey: .nextCursor)
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("id", key.id.description)
+            json.field("name", key.name)
+            json.field("key", plaintext)
+            json.field("preview", key.preview)
+            json.field("createdAt", key.createdAt.rfc3339)
         }
     }
+}
 
-    private enum CodingKeys: String, CodingKey {
-        case data, nextCursor
+/// A list answer: `{"data": [...]}`, plus `nextCursor` (a string or `null`) for paginated lists.
+struct ListRepresentation<Item: JSONRepresentable>: JSONRepresentable {
+    let data: [Item]
+    let paginated: Bool
+    let nextCursor: String?
+
+    /// A paginated list.
+    init(data: [Item], nextCursor: String?) {
+        self.data = data
+        self.paginated = true
+        self.nextCursor = nextCursor
+    }
+
+    /// A list that is never paginated.
+    init(data: [Item]) {
+        self.data = data
+        self.paginated = false
+        self.nextCursor = nil
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.key("data")
+            json.array { array in
+                for item in data { item.write(to: &array) }
+            }
+            if paginated { json.field("nextCursor", nextCursor) }
+        }
+    }
+}
+
+/// A fixed set of string members, e.g. `{"status": "ok"}`.
+struct StatusRepresentation: JSONRepresentable {
+    let status: String
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in json.field("status", status) }
     }
 }

@@ -7,22 +7,32 @@ import Hummingbird
 /// `Authorization: Bearer`) is judged by that key alone. The `apiKey` query parameter is not read here:
 /// only the activity stream accepts it.
 ///
+/// Before a presented key is looked at, the failed-key blocker is asked about the client: a blocked
+/// client's key, valid or not, is neither looked up nor hashed. Each key that does not authenticate is
+/// reported to the blocker.
+///
 /// Authentication only records its finding in the context; ``RequireAuthenticationMiddleware`` refuses,
 /// so that middleware between the two (rate limits) sees every request, authenticated or not.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let verifier: APIKeyVerifier
+    let rateLimits: APIRateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         var context = context
         if let presented = Self.presentedKey(in: request.headers) {
+            if case .blocked(let seconds) = rateLimits.apiKeyPermission(for: context.clientAddress) {
+                context.apiKeyBlockedForSeconds = seconds
+                return try await next(request, context)
+            }
             switch await verifier.verify(presented) {
             case .valid(let userID, let keyID):
                 context.identity = Identity(userID: userID, method: .apiKey(keyID))
             case .invalid:
                 context.presentedInvalidKey = true
+                rateLimits.recordFailedAPIKey(from: context.clientAddress)
             }
         }
         return try await next(request, context)
@@ -44,12 +54,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Refuses `/api/*` requests that did not authenticate, with 401 and `WWW-Authenticate`.
+/// Refuses `/api/*` requests that did not authenticate, with 401 and `WWW-Authenticate`, or with 429
+/// `api_key_auth_blocked` and `Retry-After` when their key was refused because the client is blocked.
 struct RequireAuthenticationMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path.hasPrefix("/api/"), context.identity == nil {
+            if let seconds = context.apiKeyBlockedForSeconds {
+                throw APIError.apiKeyAuthBlocked(retryAfterSeconds: seconds)
+            }
             throw APIError.unauthenticated(keyPresented: context.presentedInvalidKey)
         }
         return try await next(request, context)

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import Synchronization
 
 /// The outermost middleware: gives every request an id (echoed in `x-request-id`), and turns every
 /// error into a problem+json answer. Unknown errors become a 500 that is logged with the request id,
@@ -12,13 +11,11 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let routes: RouteTable
-    let requestIDs = RequestIDGenerator()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        let requestID = requestIDs.next()
-        context.requestID = requestID
-        context.logger[metadataKey: "request_id"] = .string(requestID)
+        // Hummingbird gives every request an id and puts it on the request's logger (`hb.request.id`):
+        // the same id goes back to the client, so a report can be matched to the log lines.
+        let requestID = context.id
         var response: Response
         do {
             response = try await next(request, context)
@@ -31,6 +28,10 @@ struct ProblemMiddleware: RouterMiddleware {
 
     private func problem(for error: any Error, request: Request, context: Context) -> APIError {
         switch error {
+        case let error as ErrorWithHeaders:
+            var answer = problem(for: error.error, request: request, context: context)
+            answer.headers.append(contentsOf: error.headers)
+            return answer
         case let error as APIError:
             return error
         case let error as StoreError:
@@ -72,19 +73,4 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// `Idempotent-Replayed`, set when an answer is the stored first answer of an idempotent request.
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
-}
-
-/// Request ids unique within a process and distinct across restarts: a random prefix and a counter.
-final class RequestIDGenerator: Sendable {
-    private let prefix: String
-    private let counter = Atomic<UInt64>(0)
-
-    init() {
-        prefix = String(UInt32.random(in: .min ... .max), radix: 16)
-    }
-
-    func next() -> String {
-        let value = counter.add(1, ordering: .relaxed).newValue
-        return prefix + "-" + String(value, radix: 16)
-    }
 }

@@ -1,0 +1,40 @@
+# Bureau: the two commands a fresh machine needs are `make run` and `make test`.
+SWIFT ?= swift
+DEMO_CONFIG := fixtures/demo.yaml
+DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
+
+.PHONY: run build release test lint format bench clean
+
+## run: build, then serve the demo configuration (prints the URL and the demo API key)
+run: build
+	@echo "Demo API key (from $(DEMO_CONFIG)): $(DEMO_KEY)"
+	@echo "Try: curl -H 'x-api-key: $(DEMO_KEY)' http://127.0.0.1:8080/api/desktops"
+	$(SWIFT) run --skip-build bureau serve --config $(DEMO_CONFIG)
+
+## build: debug build of the bureau binary
+build:
+	$(SWIFT) build --product bureau
+
+## release: optimised build (.build/release/bureau)
+release:
+	$(SWIFT) build -c release --product bureau
+
+## test: every test target (warnings are errors in our targets)
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## lint: formatting check with the project's .swift-format
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+## format: rewrite sources with the project's .swift-format
+format:
+	$(SWIFT) format format -i -r Sources Tests Package.swift
+
+## bench: throughput and latency figures for BENCHMARKS.md (needs wrk; loads 127.0.0.1 only)
+bench: release
+	bash scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// The time source of the rate limiters: nanoseconds since an arbitrary fixed origin, never decreasing.
+/// Wall-clock jumps (NTP, manual changes) do not move it, so windows and blocks keep their length.
+public protocol MonotonicClock: Sendable {
+    /// Nanoseconds elapsed since this clock's origin.
+    func nanosecondsNow() -> UInt64
+}
+
+/// The process's monotonic clock (`ContinuousClock`), counted from the moment this value was created.
+public struct SystemMonotonicClock: MonotonicClock {
+    private let origin: ContinuousClock.Instant
+
+    /// A clock whose origin is now.
+    public init() {
+        origin = ContinuousClock.now
+    }
+
+    public func nanosecondsNow() -> UInt64 {
+        let elapsed = origin.duration(to: ContinuousClock.now)
+        let (seconds, attoseconds) = elapsed.components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}
+
+/// A clock that moves only when told to: tests drive windows and blocks with it instead of sleeping.
+public final class ManualMonotonicClock: MonotonicClock {
+    private let current: Atomic<UInt64>
+
+    /// A clock reading `nanoseconds`.
+    public init(nanoseconds: UInt64 = 0) {
+        current = Atomic(nanoseconds)
+    }
+
+    public func nanosecondsNow() -> UInt64 {
+        current.load(ordering: .acquiring)
+    }
+
+    /// Moves the clock forward by `duration` (which must not be negative).
+    public func advance(by duration: Duration) {
+        let nanoseconds = RateLimitTime.nanoseconds(duration)
+        current.add(nanoseconds, ordering: .acquiringAndReleasing)
+    }
+}
+
+/// Conversions between the limiters' nanosecond readings and the whole seconds that responses carry.
+enum RateLimitTime {
+    static let nanosecondsPerSecond: UInt64 = 1_000_000_000
+
+    /// `seconds` whole seconds in nanoseconds, saturating instead of overflowing.
+    static func nanoseconds(seconds: Int) -> UInt64 {
+        let (product, overflow) = UInt64(max(seconds, 0)).multipliedReportingOverflow(by: nanosecondsPerSecond)
+        return overflow ? .max : product
+    }
+
+    /// A non-negative `Duration` in nanoseconds.
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        precondition(seconds >= 0 && attoseconds >= 0, "a clock cannot move backwards")
+        return UInt64(seconds) * nanosecondsPerSecond + UInt64(attoseconds / 1_000_000_000)
+    }
+
+    /// Whole seconds covering `nanoseconds`, rounded up: a client that waits this long finds the slot free.
+    static func secondsRoundedUp(_ nanoseconds: UInt64) -> Int {
+        Int(nanoseconds / nanosecondsPerSecond + (nanoseconds % nanosecondsPerSecond == 0 ? 0 : 1))
+    }
+
+    /// `later - earlier`, or zero when `later` is not after `earlier`.
+    static func elapsed(from earlier: UInt64, to later: UInt64) -> UInt64 {
+        later > earlier ? later - earlier : 0
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+@Suite("bureau binary", .serialized)
+struct ServeCommandTests {
+    static func temporaryDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bureau-blackbox-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("serve on the demo config: prints its URL, answers with the seeded key, stops cleanly on SIGTERM")
+    func serveDemo() async throws {
+        let server = try BureauProcess(serve: [
+            "--config", BureauProcess.fixtures.appendingPathComponent("demo.yaml").path, "--data-dir", Self.temporaryDirectory(),
+        ])
+        let (health, _) = try await server.request("GET", "healthz")
+        #expect(health == 200)
+        let (status, body) = try await server.request("GET", "api/desktops", headers: ["x-api-key": BureauProcess.demoKey])
+        #expect(status == 200)
+        #expect(body.contains("Demo desktop"))
+        let (unauthorized, _) = try await server.request("GET", "api/desktops", headers: ["x-api-key": "lb_k_wrong"])
+        #expect(unauthorized == 401)
+        #expect(server.stop() == 0)
+        let logs = server.standardError()
+        #expect(!logs.contains(BureauProcess.demoKey))
+    }
+
+    @Test("serve with no file at all runs on the embedded defaults, overridden by BUREAU_* and flags")
+    func embeddedDefaults() async throws {
+        let server = try BureauProcess(serve: ["--data-dir", Self.temporaryDirectory()], environment: ["BUREAU_HTTP_MAX_BODY_BYTES": "2048"])
+        let (health, _) = try await server.request("GET", "healthz")
+        #expect(health == 200)
+        #expect(server.baseURL?.host == "127.0.0.1")
+        #expect(server.stop() == 0)
+    }
+
+    @Test("a bad value stops start-up with a message naming the key and a non-zero exit")
+    func badConfiguration() throws {
+        let badPort = try BureauProcess.run(["serve", "--http-max-body-bytes", "tiny"])
+        #expect(badPort.status != 0)
+        #expect(badPort.stderr.contains("http.max_body_bytes"))
+        let badVariable = try BureauProcess.run(["serve"], environment: ["BUREAU_STORAGE_FSYNC": "sometimes"])
+        #expect(badVariable.status != 0)
+        #expect(badVariable.stderr.contains("storage.fsync"))
+        let unknownFlag = try BureauProcess.run(["serve", "--htp-port", "1"])
+        #expect(unknownFlag.status != 0)
+        #expect(unknownFlag.stderr.contains("--htp-port"))
+    }
+
+    @Test("config check accepts the demo file and names the bad key of a broken one")
+    func configCheck() throws {
+        let good = try BureauProcess.run(["config", "check", BureauProcess.fixtures.appendingPathComponent("demo.yaml").path])
+        #expect(good.status == 0)
+        #expect(!good.stdout.contains("lb_k_"))
+        let path = Self.temporaryDirectory() + "/broken.yaml"
+        try "http:\n  port: 80\n  hots: x\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try BureauProcess.run(["config", "check", path])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("http.hots"))
+        let seedPath = Self.temporaryDirectory() + "/seed.yaml"
+        try "seed:\n  users:\n    - email: a@b.c\n      api_keys:\n        - name: k\n          key: lb_k_notavalidkey\n"
+            .write(toFile: seedPath, atomically: true, encoding: .utf8)
+        let badSeed = try BureauProcess.run(["config", "check", seedPath])
+        #expect(badSeed.status != 0)
+        #expect(!badSeed.stderr.contains("lb_k_notavalidkey"))
+    }
+
+    @Test("--help works for every command")
+    func help() throws {
+        for command in [["--help"], ["serve", "--help"], ["config", "check", "--help"]] {
+            let outcome = try BureauProcess.run(command)
+            #expect(outcome.status == 0, "\(command)")
+            #expect(outcome.stdout.contains("USAGE"), "\(command)")
+        }
+    }
+}
