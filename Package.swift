@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "BureauCLI",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -77,6 +77,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "BureauPersistence",
+            dependencies: [
+                "BureauStore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BureauPersistenceTests",
+            dependencies: [
+                "BureauPersistence", "BureauStore", "BureauAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "BureauStoreTests",
             dependencies: ["BureauStore"],
@@ -108,8 +130,9 @@ let package = Package(
         .testTarget(
             name: "BureauServerTests",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict

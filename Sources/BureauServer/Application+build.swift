@@ -12,16 +12,21 @@ public struct BureauServices: Sendable {
     public let settings: ServerSettings
     /// The rate limits and the failed-key blocker (`settings.rateLimits`), shared by all requests.
     public let rateLimits: APIRateLimits
+    /// Whether the store can take writes now (`/readyz` says `read_only` while it cannot).
+    public let isWritable: @Sendable () -> Bool
 
-    /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`.
+    /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
+    /// `isWritable` tells `/readyz` whether the data directory takes writes.
     public init(
         store: BureauStore,
         settings: ServerSettings,
         clock: any MonotonicClock = SystemMonotonicClock(),
-        logger: Logger = Logger(label: "bureau.rate-limits")
+        logger: Logger = Logger(label: "bureau.rate-limits"),
+        isWritable: @escaping @Sendable () -> Bool = { true }
     ) {
         self.store = store
         self.settings = settings
+        self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
         self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
@@ -40,7 +45,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     router.add(middleware: RequireAuthenticationMiddleware())
 
     let recording = RecordingRouter(router: router, table: routes)
-    HealthController(isWritable: { true }).register(on: recording)
+    HealthController(isWritable: services.isWritable).register(on: recording)
     recording.addRoutes(AuthController(store: services.store).endpoints, atPath: "/api/auth")
     recording.addRoutes(
         APIKeysController(store: services.store, verifier: services.verifier, hasher: services.hasher, settings: services.settings)
@@ -78,7 +83,9 @@ public func buildApplication(
             address: .hostname(services.settings.host, port: services.settings.port),
             serverName: nil
         ),
-        services: [usageFlush, rateLimitSweep] + extraServices,
+        // Shut down in reverse order: the server drains, key usage is flushed, then extra services
+        // (the final snapshot) run their last step.
+        services: extraServices + [usageFlush, rateLimitSweep],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

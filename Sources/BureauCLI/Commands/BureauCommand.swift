@@ -5,7 +5,7 @@ public struct BureauCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bureau",
         abstract: "A self-hostable server for the Le Bureau API.",
-        subcommands: [ServeCommand.self, ConfigCommand.self],
+        subcommands: [ServeCommand.self, ConfigCommand.self, SnapshotCommand.self, DataCommand.self],
         defaultSubcommand: nil
     )
 

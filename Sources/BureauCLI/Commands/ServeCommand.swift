@@ -1,4 +1,5 @@
 import ArgumentParser
+import BureauPersistence
 import BureauServer
 import BureauStore
 import Foundation
@@ -38,18 +39,47 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "bureau")
 
-        let store = BureauStore(logger: Logger(label: "bureau.store"))
-        let services = BureauServices(store: store, settings: configuration.server)
+        // Recovery comes first: the server binds only once the state is rebuilt from the data directory.
+        let storageLogger = Logger(label: "bureau.storage")
+        let directory = try DataDirectory(path: configuration.dataDirectory)
+        let recovered = try Recovery.recover(directory, logger: storageLogger)
+        logger.info(
+            "recovered the data directory",
+            metadata: [
+                "data_dir": "\(configuration.dataDirectory)", "sequence": "\(recovered.state.sequence)",
+                "snapshot": "\(recovered.snapshot.map { String($0.sequence) } ?? "none")", "replayed": "\(recovered.replayedRecords)",
+            ]
+        )
+        let journal = try LogJournal(
+            directory: directory,
+            recovered: recovered,
+            options: LogJournalOptions(fsync: FsyncPolicy(rawValue: configuration.fsync) ?? .always),
+            logger: storageLogger
+        )
+        let store = BureauStore(state: recovered.state, journal: journal, logger: Logger(label: "bureau.store"))
+        let services = BureauServices(store: store, settings: configuration.server, isWritable: { journal.isWritable })
+        let snapshots = SnapshotService(
+            snapshotter: Snapshotter(directory: directory, journal: journal, logger: storageLogger),
+            journal: journal,
+            currentState: { store.copyState() },
+            interval: .seconds(configuration.snapshotIntervalSeconds),
+            logBytes: UInt64(configuration.snapshotLogBytes),
+            clock: ContinuousClock(),
+            logger: storageLogger
+        )
         if let seed = configuration.seed, try await Seeder(store: store, hasher: services.hasher).apply(seed) {
             logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
         }
         let host = configuration.server.host
-        let app = buildApplication(services, logger: logger) { boundPort in
+        let app = buildApplication(services, logger: logger, extraServices: [snapshots]) { boundPort in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
             logger.notice("serving", metadata: ["url": "\(url)"])
             // Unbuffered, so scripts and tests that start the binary see it at once.
             FileHandle.standardOutput.write(Data("Bureau is serving on \(url)\n".utf8))
         }
         try await app.runService()
+        // The final snapshot ran as the services stopped; sync whatever the log still holds.
+        try await journal.close()
+        directory.unlock()
     }
 }

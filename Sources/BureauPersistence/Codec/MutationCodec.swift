@@ -1,0 +1,127 @@
+import BureauStore
+
+/// Encodes a ``Mutation`` as a log record's type byte and payload, and back.
+///
+/// The type byte names the kind (stable numbers, only ever added to); the payload is the kind's fields
+/// in the persistence encoding. A payload may carry fields appended by a later version: they are
+/// skipped. A type this version does not know is refused with ``CodecError/unknownMutationType(_:)``.
+public enum MutationCodec {
+    /// The record type byte of each kind.
+    public enum RecordType: UInt8, CaseIterable, Sendable {
+        case userCreated = 1
+        case apiKeyCreated = 2
+        case apiKeyRevoked = 3
+        case apiKeysUsed = 4
+        case desktopCreated = 5
+        case desktopUpdated = 6
+        case desktopDeleted = 7
+        case taskCreated = 8
+        case taskUpdated = 9
+    }
+
+    /// The record type and payload of `mutation`.
+    public static func encode(_ mutation: Mutation) -> (type: UInt8, payload: [UInt8]) {
+        var w = BinaryWriter(capacity: 128)
+        let type: RecordType
+        switch mutation {
+        case .userCreated(let user):
+            type = .userCreated
+            w.write(user)
+        case .apiKeyCreated(let key):
+            type = .apiKeyCreated
+            w.write(key)
+        case .apiKeyRevoked(let revocation):
+            type = .apiKeyRevoked
+            w.write(revocation.id.uuid)
+            w.write(revocation.at)
+        case .apiKeysUsed(let uses):
+            type = .apiKeysUsed
+            w.writeVarint(UInt64(uses.count))
+            for use in uses {
+                w.structure { w in
+                    w.write(use.id.uuid)
+                    w.write(use.at)
+                }
+            }
+        case .desktopCreated(let desktop):
+            type = .desktopCreated
+            w.write(desktop)
+        case .desktopUpdated(let change):
+            type = .desktopUpdated
+            w.write(change.id.uuid)
+            w.writeOptional(change.name) { $0.write($1) }
+            w.writeOptional(change.status) { $0.write(DomainCodes.code(of: $1)) }
+            w.write(change.at)
+        case .desktopDeleted(let deletion):
+            type = .desktopDeleted
+            w.write(deletion.id.uuid)
+            w.write(deletion.at)
+        case .taskCreated(let creation):
+            type = .taskCreated
+            w.write(creation.task)
+            w.writeOptional(creation.idempotency) { $0.write($1) }
+        case .taskUpdated(let change):
+            type = .taskUpdated
+            w.write(change.id.uuid)
+            w.write(DomainCodes.code(of: change.status))
+            w.writeOptional(change.result) { $0.write($1) }
+            w.write(change.at)
+        }
+        return (type.rawValue, w.bytes)
+    }
+
+    /// Decodes the payload in `range` of `bytes` as a mutation of record type `type`.
+    public static func decode(type: UInt8, _ bytes: [UInt8], range: Range<Int>? = nil) throws(CodecError) -> Mutation {
+        guard let recordType = RecordType(rawValue: type) else { throw .unknownMutationType(type) }
+        var r = BinaryReader(bytes, range: range)
+        switch recordType {
+        case .userCreated:
+            return .userCreated(try r.readUser())
+        case .apiKeyCreated:
+            return .apiKeyCreated(try r.readAPIKeyRecord())
+        case .apiKeyRevoked:
+            return .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .apiKeysUsed:
+            let count = try r.readCount(minimumSize: 2)
+            var uses: [APIKeyUse] = []
+            uses.reserveCapacity(count)
+            for _ in 0..<count {
+                uses.append(
+                    try r.structure { r throws(CodecError) in
+                        APIKeyUse(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp())
+                    }
+                )
+            }
+            return .apiKeysUsed(uses)
+        case .desktopCreated:
+            return .desktopCreated(try r.readDesktop())
+        case .desktopUpdated:
+            return .desktopUpdated(
+                DesktopChange(
+                    id: DesktopID(uuid: try r.readUUID()),
+                    name: try r.readOptional { r throws(CodecError) in try r.readString() },
+                    status: try r.readOptional { r throws(CodecError) in try r.readDesktopStatus() },
+                    at: try r.readTimestamp()
+                )
+            )
+        case .desktopDeleted:
+            return .desktopDeleted(DesktopDeletion(id: DesktopID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .taskCreated:
+            return .taskCreated(
+                TaskCreation(
+                    task: try r.readMissionTask(),
+                    idempotency: try r.readOptional { r throws(CodecError) in try r.readIdempotencyRecord() }
+                )
+            )
+        case .taskUpdated:
+            return .taskUpdated(
+                TaskChange(
+                    id: TaskID(uuid: try r.readUUID()),
+                    status: try r.readTaskStatus(),
+                    result: try r.readOptional { r throws(CodecError) in try r.readString() },
+                    at: try r.readTimestamp()
+                )
+            )
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import BureauStore
+
+/// Encodes a whole ``StoreState`` (a snapshot's body, before compression), and back.
+///
+/// Layout (format 1): the sequence as a varint, then tagged sections, each `tag (u8) · byte length
+/// (u64 LE) · count (varint) · records`, ended by tag 0. A reader skips sections whose tag it does not
+/// know, so a later version can add kinds of records; a missing section is empty.
+public enum StateCodec {
+    /// Section tags. Part of the format: never renumber, only add.
+    enum Section: UInt8, CaseIterable {
+        case end = 0
+        case users = 1
+        case apiKeys = 2
+        case desktops = 3
+        case tasks = 4
+        case idempotency = 5
+    }
+
+    /// The body bytes of `records`.
+    public static func encode(_ records: StateRecords) -> [UInt8] {
+        var w = BinaryWriter(capacity: 64 + records.tasks.count * 160 + records.apiKeys.count * 160)
+        w.writeVarint(records.sequence)
+        section(.users, records.users, into: &w) { $0.write($1) }
+        section(.apiKeys, records.apiKeys, into: &w) { $0.write($1) }
+        section(.desktops, records.desktops, into: &w) { $0.write($1) }
+        section(.tasks, records.tasks, into: &w) { $0.write($1) }
+        section(.idempotency, records.idempotency, into: &w) { $0.write($1) }
+        w.write(Section.end.rawValue)
+        return w.bytes
+    }
+
+    /// The body bytes of `state`.
+    public static func encode(_ state: StoreState) -> [UInt8] {
+        encode(StateRecords(state))
+    }
+
+    private static func section<Record>(
+        _ tag: Section,
+        _ records: [Record],
+        into w: inout BinaryWriter,
+        _ write: (inout BinaryWriter, Record) -> Void
+    ) {
+        w.write(tag.rawValue)
+        let lengthOffset = w.bytes.count
+        w.write(UInt64(0))
+        let start = w.bytes.count
+        w.writeVarint(UInt64(records.count))
+        for record in records { write(&w, record) }
+        w.patch(UInt64(w.bytes.count - start), at: lengthOffset)
+    }
+
+    /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``).
+    public static func decode(_ bytes: [UInt8]) throws(CodecError) -> StateRecords {
+        var r = BinaryReader(bytes)
+        var records = StateRecords(sequence: try r.readVarint(), users: [], apiKeys: [], desktops: [], tasks: [], idempotency: [])
+        var seen: Set<UInt8> = []
+        while true {
+            let tagOffset = r.position
+            let tag = try r.readByte()
+            if tag == Section.end.rawValue { break }
+            guard seen.insert(tag).inserted else { throw .invalid(offset: tagOffset, reason: "section \(tag) appears twice") }
+            let length = try r.readUInt64()
+            guard length <= UInt64(r.remaining) else {
+                throw .truncated(offset: r.position, needed: Int(clamping: length), available: r.remaining)
+            }
+            let sectionEnd = r.position + Int(length)
+            var s = BinaryReader(bytes, range: r.position..<sectionEnd)
+            switch Section(rawValue: tag) {
+            case .users: records.users = try list(&s) { r throws(CodecError) in try r.readUser() }
+            case .apiKeys: records.apiKeys = try list(&s) { r throws(CodecError) in try r.readAPIKeyRecord() }
+            case .desktops: records.desktops = try list(&s) { r throws(CodecError) in try r.readDesktop() }
+            case .tasks: records.tasks = try list(&s) { r throws(CodecError) in try r.readMissionTask() }
+            case .idempotency: records.idempotency = try list(&s) { r throws(CodecError) in try r.readIdempotencyRecord() }
+            case .end, nil: break
+            }
+            try r.skip(Int(length))
+        }
+        guard r.isAtEnd else { throw .invalid(offset: r.position, reason: "\(r.remaining) bytes after the end of the state") }
+        return records
+    }
+
+    private static func list<Record>(
+        _ r: inout BinaryReader,
+        _ read: (inout BinaryReader) throws(CodecError) -> Record
+    ) throws(CodecError) -> [Record] {
+        // Every record is a struct of at least its length byte and a 16-byte id.
+        let count = try r.readCount(minimumSize: 17)
+        var records: [Record] = []
+        records.reserveCapacity(count)
+        for _ in 0..<count { records.append(try read(&r)) }
+        guard r.isAtEnd else { throw .invalid(offset: r.position, reason: "\(r.remaining) bytes left in a section") }
+        return records
+    }
+}

@@ -1,0 +1,155 @@
+import BureauStore
+import Foundation
+
+/// How many records of each kind a state holds (a snapshot header carries them; `inspect` prints them).
+public struct RecordCounts: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Users.
+    public var users: UInt64
+    /// API key records, revoked ones included.
+    public var apiKeys: UInt64
+    /// Desktops.
+    public var desktops: UInt64
+    /// Tasks.
+    public var tasks: UInt64
+    /// Remembered `Idempotency-Key`s.
+    public var idempotencyRecords: UInt64
+
+    /// Counts given one by one.
+    public init(users: UInt64 = 0, apiKeys: UInt64 = 0, desktops: UInt64 = 0, tasks: UInt64 = 0, idempotencyRecords: UInt64 = 0) {
+        self.users = users
+        self.apiKeys = apiKeys
+        self.desktops = desktops
+        self.tasks = tasks
+        self.idempotencyRecords = idempotencyRecords
+    }
+
+    /// The counts of `state`.
+    public init(of state: StoreState) {
+        self.init(
+            users: UInt64(state.users.count),
+            apiKeys: UInt64(state.apiKeys.count),
+            desktops: UInt64(state.desktops.count),
+            tasks: UInt64(state.tasks.count),
+            idempotencyRecords: UInt64(state.idempotency.count)
+        )
+    }
+
+    public var description: String {
+        "users \(users), api_keys \(apiKeys), desktops \(desktops), tasks \(tasks), idempotency \(idempotencyRecords)"
+    }
+}
+
+/// A state as flat lists of records, in the canonical order: rebuilding a ``StoreState`` from them
+/// gives back the same indexes, and encoding them gives the same bytes whatever the maps' order.
+public struct StateRecords: Sendable, Equatable {
+    /// The sequence of the last mutation the records include.
+    public var sequence: UInt64
+    /// Users by id.
+    public var users: [User]
+    /// Each user's active keys oldest first (users by id), then revoked keys by id.
+    public var apiKeys: [APIKeyRecord]
+    /// Each owner's desktops in creation order (owners by id).
+    public var desktops: [Desktop]
+    /// Each owner's tasks in creation order (owners by id).
+    public var tasks: [MissionTask]
+    /// By user id, then key.
+    public var idempotency: [IdempotencyRecord]
+
+    /// The records of `state` in canonical order.
+    public init(_ state: StoreState) {
+        sequence = state.sequence
+        let userIDs = state.users.keys.sorted { UUIDOrder.less($0.uuid, $1.uuid) }
+        users = userIDs.compactMap { state.users[$0] }
+
+        var keys: [APIKeyRecord] = []
+        keys.reserveCapacity(state.apiKeys.count)
+        for userID in userIDs {
+            for id in state.activeKeyIDsByUser[userID] ?? [] { if let key = state.apiKeys[id] { keys.append(key) } }
+        }
+        keys += state.apiKeys.values.filter { !$0.isActive }.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
+        apiKeys = Self.completed(keys, from: state.apiKeys, id: \.id) { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
+
+        var desktops: [Desktop] = []
+        desktops.reserveCapacity(state.desktops.count)
+        for ownerID in state.desktopIDsByOwner.keys.sorted(by: { UUIDOrder.less($0.uuid, $1.uuid) }) {
+            for id in state.desktopIDsByOwner[ownerID] ?? [] { if let desktop = state.desktops[id] { desktops.append(desktop) } }
+        }
+        self.desktops = Self.completed(desktops, from: state.desktops, id: \.id) { $0.ordinal < $1.ordinal }
+
+        var tasks: [MissionTask] = []
+        tasks.reserveCapacity(state.tasks.count)
+        for ownerID in state.taskIDsByOwner.keys.sorted(by: { UUIDOrder.less($0.uuid, $1.uuid) }) {
+            for id in state.taskIDsByOwner[ownerID] ?? [] { if let task = state.tasks[id] { tasks.append(task) } }
+        }
+        self.tasks = Self.completed(tasks, from: state.tasks, id: \.id) { $0.ordinal < $1.ordinal }
+
+        idempotency = state.idempotency.values.sorted {
+            $0.userID == $1.userID ? $0.key < $1.key : UUIDOrder.less($0.userID.uuid, $1.userID.uuid)
+        }
+    }
+
+    /// Records given as lists (a decoded snapshot), in the order they are to be indexed.
+    public init(
+        sequence: UInt64,
+        users: [User],
+        apiKeys: [APIKeyRecord],
+        desktops: [Desktop],
+        tasks: [MissionTask],
+        idempotency: [IdempotencyRecord]
+    ) {
+        self.sequence = sequence
+        self.users = users
+        self.apiKeys = apiKeys
+        self.desktops = desktops
+        self.tasks = tasks
+        self.idempotency = idempotency
+    }
+
+    /// The counts of each kind.
+    public var counts: RecordCounts {
+        RecordCounts(
+            users: UInt64(users.count),
+            apiKeys: UInt64(apiKeys.count),
+            desktops: UInt64(desktops.count),
+            tasks: UInt64(tasks.count),
+            idempotencyRecords: UInt64(idempotency.count)
+        )
+    }
+
+    /// The state these records describe, with its indexes rebuilt.
+    public func makeState() throws(InconsistentState) -> StoreState {
+        try StoreState(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotency)
+    }
+
+    /// `listed` plus any record of `all` that no index listed (a state whose indexes missed a record
+    /// still has it written), those sorted by `order`.
+    private static func completed<ID: Hashable, Record>(
+        _ listed: [Record],
+        from all: [ID: Record],
+        id: (Record) -> ID,
+        order: (Record, Record) -> Bool
+    ) -> [Record] {
+        guard listed.count != all.count else { return listed }
+        let seen = Set(listed.map(id))
+        return listed + all.filter { !seen.contains($0.key) }.map(\.value).sorted(by: order)
+    }
+}
+
+/// A total order on UUIDs by their bytes (the order of their canonical strings).
+enum UUIDOrder {
+    static func less(_ lhs: UUID, _ rhs: UUID) -> Bool {
+        let a = key(lhs)
+        let b = key(rhs)
+        return a.0 != b.0 ? a.0 < b.0 : a.1 < b.1
+    }
+
+    private static func key(_ value: UUID) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: value.uuid) { raw in
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for index in 0..<8 { high = high << 8 | UInt64(raw[index]) }
+            for index in 8..<16 { low = low << 8 | UInt64(raw[index]) }
+            return (high, low)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import BureauStore
+
+/// The JSON form of a state (`bureau snapshot export`): every record, bcrypt hashes included. No
+/// plaintext key exists anywhere to be exported: only hashes are ever stored.
+public struct StateExport: Sendable, Codable, Equatable {
+    /// Always `bureau-state`.
+    public var format: String
+    /// The version of this JSON layout.
+    public var formatVersion: Int
+    /// The sequence of the last mutation included.
+    public var sequence: UInt64
+    /// Records of each kind.
+    public var counts: RecordCounts
+    /// Users by id.
+    public var users: [User]
+    /// Key records (bcrypt hashes, never plaintext).
+    public var apiKeys: [APIKeyRecord]
+    /// Desktops, each owner's in creation order.
+    public var desktops: [Desktop]
+    /// Tasks, each owner's in creation order.
+    public var tasks: [MissionTask]
+    /// Remembered `Idempotency-Key`s.
+    public var idempotencyRecords: [IdempotencyRecord]
+
+    /// The export of `records`, in their canonical order.
+    public init(_ records: StateRecords) {
+        format = "bureau-state"
+        formatVersion = 1
+        sequence = records.sequence
+        counts = records.counts
+        users = records.users
+        apiKeys = records.apiKeys
+        desktops = records.desktops
+        tasks = records.tasks
+        idempotencyRecords = records.idempotency
+    }
+
+    /// The records this export holds.
+    public var records: StateRecords {
+        StateRecords(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotencyRecords)
+    }
+}

@@ -1,0 +1,2 @@
+// The system zlib, used to compress snapshots.
+#include <zlib.h>
