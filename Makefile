@@ -34,6 +34,7 @@ format:
 
 ## bench: throughput and latency figures for BENCHMARKS.md (needs wrk; loads 127.0.0.1 only)
 bench: release
+	$(SWIFT) build -c release --product BureauBenchmarks
 	bash scripts/bench.sh
 
 clean:
