@@ -81,11 +81,3 @@ struct SeedCommand: AsyncParsableCommand {
         )
     }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
