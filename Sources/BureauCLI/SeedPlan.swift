@@ -4,11 +4,17 @@ import BureauStore
 /// What `bureau seed` creates, and how: users `user1@DOMAIN...`, each with its keys, desktops and tasks,
 /// every record committed through the store like any other change.
 struct SeedPlan: Sendable {
+    /// Users to create.
     var users: Int
+    /// API keys per user.
     var keysPerUser: Int
+    /// Running desktops per user.
     var desktopsPerUser: Int
+    /// Queued tasks per desktop.
     var tasksPerDesktop: Int
+    /// The domain of the generated emails.
     var emailDomain: String
+    /// `auth.max_keys_per_user`: `keysPerUser` may not exceed it.
     var maxKeysPerUser: Int
 
     /// Users whose keys are hashed together (bcrypt runs on every core while the store waits).

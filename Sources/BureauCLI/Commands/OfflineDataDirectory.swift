@@ -24,6 +24,7 @@ struct OfflineOptions: ParsableArguments {
 struct CommandFailure: Error, CustomStringConvertible {
     /// What went wrong, for the operator; never a key.
     var description: String
+    /// A refusal saying `description`.
     init(_ description: String) { self.description = description }
 }
 
