@@ -147,6 +147,13 @@ struct CrashRecoveryTests {
         let export = try binary.run(["snapshot", "export", snapshotPath])
         #expect(export.status == 0 && export.output.contains("kept in the snapshot") && export.output.contains("$2b$04$"))
         #expect(!export.output.contains(Self.key))
+        #expect(!export.output.contains("millisecondsSinceEpoch") && export.output.contains("\"createdAt\" : \"20"))
+        let exportFile = workspace.path + "/export.json"
+        #expect(try binary.run(["snapshot", "export", snapshotPath, "--output", exportFile]).status == 0)
+        #expect(try String(contentsOfFile: exportFile, encoding: .utf8) == export.output)
+        let mode = try FileManager.default.attributesOfItem(atPath: exportFile)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        #expect(try binary.run(["snapshot", "export", snapshotPath, "--output", exportFile]).status != 0, "an existing file is not overwritten")
         #expect(try binary.run(["data", "verify", workspace.dataPath]).status == 0)
 
         let restored = workspace.path + "/restored"

@@ -140,6 +140,15 @@ struct SnapshotTests {
         let expected = try Sample.state(after: mutations)
         #expect(StateRecords(try export.records.makeState()) == StateRecords(expected))
         #expect(String(decoding: json, as: UTF8.self).contains(Sample.key(9, of: 2).secretHash))
+        // Times are RFC 3339 strings, ids lowercase UUID strings, keys in a stable (sorted) order.
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(!text.contains("millisecondsSinceEpoch"))
+        #expect(text.contains("\"createdAt\" : \"\(Sample.time(9).rfc3339)\""))
+        #expect(text.contains("\"id\" : \"\(APIKeyID(uuid: Sample.uuid(2, 9)).description)\""))
+        let apiKeysAt = try #require(text.range(of: "\"apiKeys\""))
+        let usersAt = try #require(text.range(of: "\"users\""))
+        #expect(apiKeysAt.lowerBound < usersAt.lowerBound)
+        #expect(try StorageTools.exportSnapshot(at: snapshotPath) == json)
 
         let target = temporary.path("restored")
         let restored = try StorageTools.restoreSnapshot(at: snapshotPath, into: target, force: false)

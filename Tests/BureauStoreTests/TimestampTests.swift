@@ -18,6 +18,29 @@ struct TimestampTests {
         #expect(Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339 == expected)
     }
 
+    @Test(
+        "parses what it renders, and its Codable form is that string",
+        arguments: [Int64(0), 1_795_341_600_000, 951_782_400_123, 253_402_300_799_999, -1, -62_167_219_200_000]
+    )
+    func parsing(milliseconds: Int64) throws {
+        let time = Timestamp(millisecondsSinceEpoch: milliseconds)
+        #expect(Timestamp(rfc3339: time.rfc3339) == time)
+        let json = try JSONEncoder().encode([time])
+        #expect(String(decoding: json, as: UTF8.self) == "[\"\(time.rfc3339)\"]")
+        #expect(try JSONDecoder().decode([Timestamp].self, from: json) == [time])
+    }
+
+    @Test(
+        "refuses anything but the exact layout",
+        arguments: [
+            "", "2026-11-22T10:00:00Z", "2026-11-22 10:00:00.000Z", "2026-02-30T10:00:00.000Z", "2026-13-01T10:00:00.000Z",
+            "2026-11-22T24:00:00.000Z", "2026-11-22T10:00:00.000+", "2026-1a-22T10:00:00.000Z",
+        ]
+    )
+    func refusing(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
     @Test("now is close to the system clock")
     func now() {
         let now = Timestamp.now()

@@ -5,7 +5,10 @@ public struct BureauCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bureau",
         abstract: "A self-hostable server for the Le Bureau API.",
-        subcommands: [ServeCommand.self, ConfigCommand.self, SnapshotCommand.self, DataCommand.self],
+        subcommands: [
+            ServeCommand.self, ConfigCommand.self, SnapshotCommand.self, DataCommand.self, UsersCommand.self, KeysCommand.self,
+            SeedCommand.self,
+        ],
         defaultSubcommand: nil
     )
 

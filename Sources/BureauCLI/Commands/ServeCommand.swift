@@ -41,13 +41,16 @@ struct ServeCommand: AsyncParsableCommand {
 
         // Recovery comes first: the server binds only once the state is rebuilt from the data directory.
         let storageLogger = Logger(label: "bureau.storage")
+        let recoveryStarted = ContinuousClock.now
         let directory = try DataDirectory(path: configuration.dataDirectory)
         let recovered = try Recovery.recover(directory, logger: storageLogger)
+        let recoveryDuration = ContinuousClock.now - recoveryStarted
         logger.info(
             "recovered the data directory",
             metadata: [
                 "data_dir": "\(configuration.dataDirectory)", "sequence": "\(recovered.state.sequence)",
                 "snapshot": "\(recovered.snapshot.map { String($0.sequence) } ?? "none")", "replayed": "\(recovered.replayedRecords)",
+                "duration_ms": "\(recoveryDuration.milliseconds)",
             ]
         )
         let journal = try LogJournal(

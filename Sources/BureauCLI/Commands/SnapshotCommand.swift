@@ -44,7 +44,8 @@ struct SnapshotCommand: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the state in a snapshot as JSON (key hashes included; no plaintext key is ever stored).",
-            discussion: "The snapshot is verified first. With --output, the JSON goes to a new file readable by its owner only."
+            discussion:
+                "The snapshot is verified first. With --output, the JSON goes to a new file (an existing one is refused), created readable by its owner only."
         )
 
         @Argument(help: "The snapshot file.")
@@ -60,9 +61,9 @@ struct SnapshotCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("\n".utf8))
                 return
             }
-            guard FileManager.default.createFile(atPath: output, contents: json, attributes: [.posixPermissions: 0o600]) else {
-                throw ValidationError("cannot write \(output)")
-            }
+            let file = try PrivateFile(creating: output)
+            try file.append(String(decoding: json, as: UTF8.self) + "\n")
+            try file.finish()
         }
     }
 

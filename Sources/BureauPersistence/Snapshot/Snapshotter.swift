@@ -69,6 +69,7 @@ public final class Snapshotter: Sendable {
 
     /// The blocking work of ``write(_:)``.
     private func writeNow(_ state: StoreState) throws(StorageError) -> Outcome? {
+        let started = ContinuousClock.now
         let fileSystem = directory.fileSystem
         let name = StorageFileName.snapshot(state.sequence)
         if try directory.listing().snapshots.contains(where: { $0.sequence == state.sequence }) { return nil }
@@ -117,6 +118,7 @@ public final class Snapshotter: Sendable {
             "snapshot written",
             metadata: [
                 "file": "\(name)", "sequence": "\(state.sequence)", "bytes": "\(bytes.count)",
+                "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
                 "removed_snapshots": "\(removedSnapshots.count)", "removed_segments": "\(removedSegments.count)",
             ]
         )

@@ -1,7 +1,8 @@
 import BureauStore
 
 /// The JSON form of a state (`bureau snapshot export`): every record, bcrypt hashes included. No
-/// plaintext key exists anywhere to be exported: only hashes are ever stored.
+/// plaintext key exists anywhere to be exported: only hashes are ever stored. Times are RFC 3339 strings
+/// with milliseconds, ids lowercase UUID strings; ``StorageTools/exportSnapshot(at:fileSystem:)`` sorts keys.
 public struct StateExport: Sendable, Codable, Equatable {
     /// Always `bureau-state`.
     public var format: String
