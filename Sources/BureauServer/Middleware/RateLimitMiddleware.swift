@@ -19,21 +19,31 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         let subject = context.identity.map { RateLimitSubject.user($0.userID) } ?? .client(ClientKey(context.clientAddress))
         let decision = limits.admit(subject, from: context.clientAddress)
-        var fields = HTTPFields()
-        if let value = limits.fields.rateLimit(for: decision) {
-            fields[.rateLimitPolicy] = limits.fields.policy
-            fields[.rateLimit] = value
-        }
+        let value = limits.fields.rateLimit(for: decision)
         if case .denied(let seconds) = decision {
-            throw ErrorWithHeaders(error: APIError.rateLimited(retryAfterSeconds: seconds), headers: fields)
+            throw ErrorWithHeaders(error: APIError.rateLimited(retryAfterSeconds: seconds), headers: fields(value))
         }
         do {
             var response = try await next(request, context)
-            response.headers.append(contentsOf: fields)
+            if let value {
+                // Appended directly: building a separate HTTPFields and merging it costs an allocation per request.
+                response.headers.append(HTTPField(name: .rateLimitPolicy, value: limits.fields.policy))
+                response.headers.append(HTTPField(name: .rateLimit, value: value))
+            }
             return response
         } catch {
-            throw fields.isEmpty ? error : ErrorWithHeaders(error: error, headers: fields)
+            throw value == nil ? error : ErrorWithHeaders(error: error, headers: fields(value))
         }
+    }
+
+    /// The two fields as a set, for error responses (empty when no limit applies).
+    private func fields(_ value: String?) -> HTTPFields {
+        var fields = HTTPFields()
+        if let value {
+            fields[.rateLimitPolicy] = limits.fields.policy
+            fields[.rateLimit] = value
+        }
+        return fields
     }
 }
 
