@@ -76,27 +76,30 @@ public actor BureauStore {
             logger.error("journal refused a write", metadata: ["sequence": "\(sequence)", "error": "\(error)"])
             throw StoreError.unavailable("the data directory cannot take writes right now")
         }
-        try state.withLock { current in
+        let events = try state.withLock { current in
             do throws(InconsistentMutation) {
-                try current.apply(mutation, sequence: sequence)
+                return try current.apply(mutation, sequence: sequence)
             } catch {
                 // Unreachable: the mutation was validated against this very state with no suspension since.
                 throw StoreError.invalid(error)
             }
         }
-        let committed = CommittedMutation(sequence: sequence, mutation: mutation)
+        let committed = CommittedMutation(sequence: sequence, mutation: mutation, events: events)
         for observer in observers.withLock({ $0 }) { observer(committed) }
         try await journal.waitUntilDurable(sequence)
         return output
     }
 }
 
-/// A mutation together with the sequence number it was committed under.
+/// A mutation together with the sequence number it was committed under and the activity events it produced.
 public struct CommittedMutation: Sendable, Hashable {
     public var sequence: UInt64
     public var mutation: Mutation
-    public init(sequence: UInt64, mutation: Mutation) {
+    /// The events of users' activity the mutation produced, in id order.
+    public var events: [ActivityEvent]
+    public init(sequence: UInt64, mutation: Mutation, events: [ActivityEvent] = []) {
         self.sequence = sequence
         self.mutation = mutation
+        self.events = events
     }
 }

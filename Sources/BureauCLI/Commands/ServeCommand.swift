@@ -42,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Recovery comes first: the server binds only once the state is rebuilt from the data directory.
         let storageLogger = Logger(label: "bureau.storage")
         let directory = try DataDirectory(path: configuration.dataDirectory)
-        let recovered = try Recovery.recover(directory, logger: storageLogger)
+        let recovered = try Recovery.recover(directory, activityCapacity: configuration.replayEvents, logger: storageLogger)
         logger.info(
             "recovered the data directory",
             metadata: [
