@@ -35,6 +35,7 @@ public struct BureauServices: Sendable {
         let hub = ActivityHub(bufferLimit: settings.streamBufferEvents)
         self.activity = hub
         store.observe { hub.publish($0) }
+        store.observeDurability { hub.markDurable(through: $0) }
     }
 }
 

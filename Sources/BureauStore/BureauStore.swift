@@ -10,6 +10,7 @@ public actor BureauStore {
     private let journal: any MutationJournal
     private let logger: Logger
     private let observers: Mutex<[@Sendable (CommittedMutation) -> Void]>
+    private let durabilityObservers: Mutex<[@Sendable (UInt64) -> Void]>
     /// The time source for planned mutations; tests inject a fixed clock.
     public nonisolated let now: @Sendable () -> Timestamp
 
@@ -24,6 +25,7 @@ public actor BureauStore {
         self.journal = journal
         self.logger = logger
         self.observers = Mutex([])
+        self.durabilityObservers = Mutex([])
         self.now = now
     }
 
@@ -41,6 +43,13 @@ public actor BureauStore {
     /// it must return quickly and never block.
     public nonisolated func observe(_ observer: @escaping @Sendable (CommittedMutation) -> Void) {
         observers.withLock { $0.append(observer) }
+    }
+
+    /// Registers `observer` to be told, after each commit, the sequence through which the journal is now
+    /// durable. Calls may arrive out of order (concurrent commits share one sync); a sequence implies all
+    /// before it. Like ``observe(_:)``, it must return quickly and never block.
+    public nonisolated func observeDurability(_ observer: @escaping @Sendable (UInt64) -> Void) {
+        durabilityObservers.withLock { $0.append(observer) }
     }
 
     /// Plans a mutation against the current state, journals it, applies it, waits until it is durable,
@@ -87,6 +96,7 @@ public actor BureauStore {
         let committed = CommittedMutation(sequence: sequence, mutation: mutation, events: events)
         for observer in observers.withLock({ $0 }) { observer(committed) }
         try await journal.waitUntilDurable(sequence)
+        for observer in durabilityObservers.withLock({ $0 }) { observer(sequence) }
         return output
     }
 }

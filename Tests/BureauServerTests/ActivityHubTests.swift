@@ -31,9 +31,13 @@ struct ActivityHubTests {
         let adaStream = try #require(hub.subscribe(userID: ada, method: .session))
         let bobStream = try #require(hub.subscribe(userID: bob, method: .session))
         hub.publish(desktopEvent(sequence: 1, of: ada))
+        hub.markDurable(through: 1)
         hub.heartbeat()
         hub.publish(desktopEvent(sequence: 2, of: bob))
         hub.publish(desktopEvent(sequence: 3, of: ada))
+        // Durability notices can come out of order; a later one covers the earlier.
+        hub.markDurable(through: 3)
+        hub.markDurable(through: 2)
         #expect(hub.openStreams == 2)
         hub.shutDown()
         #expect(await drain(adaStream) == ["1", "heartbeat", "3"])
@@ -49,15 +53,32 @@ struct ActivityHubTests {
         let ada = UserID.random()
         let slow = try #require(hub.subscribe(userID: ada, method: .session))
         for sequence in 1...3 { hub.publish(desktopEvent(sequence: UInt64(sequence), of: ada)) }
+        hub.markDurable(through: 3)
         let fast = try #require(hub.subscribe(userID: ada, method: .session))
         hub.publish(desktopEvent(sequence: 4, of: ada))
+        hub.markDurable(through: 4)
         #expect(slow.closeReason == .fellBehind)
         #expect(fast.closeReason == nil)
         #expect(hub.openStreams == 1)
         #expect(await drain(slow) == ["1", "2", "3"])
         hub.publish(desktopEvent(sequence: 5, of: ada))
+        hub.markDurable(through: 5)
         hub.shutDown()
         #expect(await drain(fast) == ["4", "5"])
+    }
+
+    @Test("events wait until their commit is durable, then go out in sequence order")
+    func heldUntilDurable() async throws {
+        let hub = ActivityHub(bufferLimit: 8)
+        let ada = UserID.random()
+        let stream = try #require(hub.subscribe(userID: ada, method: .session))
+        hub.publish(desktopEvent(sequence: 7, of: ada))
+        hub.publish(desktopEvent(sequence: 8, of: ada))
+        hub.markDurable(through: 6)
+        hub.heartbeat()
+        hub.markDurable(through: 8)
+        hub.shutDown()
+        #expect(await drain(stream) == ["heartbeat", "7", "8"])
     }
 
     @Test("revoking a key closes the streams that key opened, not the user's other streams")

@@ -3,8 +3,10 @@ import NIOCore
 import Synchronization
 
 /// Fans committed activity out to the open streams of its user, and closes streams whose credential is
-/// revoked. It is told of every commit on the store's write path, so it never waits: it renders each
-/// event once and queues it into each stream's bounded buffer; a stream that is full is closed instead.
+/// revoked. It is told of every commit on the store's write path, so it never waits: it holds each
+/// commit's events until the journal says they are durable (a stream never announces a change that a
+/// crash could still undo), then renders each event once and queues it into each stream's bounded
+/// buffer, in sequence order; a stream that is full is closed instead.
 ///
 /// The events themselves are kept in the store's state (``StoreState/activity``), so that resumes, the
 /// activity list, snapshots and recovery all see the same history; the hub only holds who is listening.
@@ -14,6 +16,9 @@ public final class ActivityHub: Sendable {
         var nextID: UInt64 = 0
         var count = 0
         var isShutDown = false
+        /// Commits with events, in sequence order, not yet known to be durable.
+        var pending: [CommittedMutation] = []
+        var durableThrough: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -51,18 +56,38 @@ public final class ActivityHub: Sendable {
         }
     }
 
-    /// Delivers the events of `committed` to their users' streams, and closes the streams of a key it
-    /// revokes. Runs on the commit path: it only takes a short lock and queues.
+    /// Takes the events of `committed` (delivered once durable), and at once closes the streams of a key
+    /// it revokes. Runs on the commit path, in commit order: it only takes a short lock.
     public func publish(_ committed: CommittedMutation) {
-        for event in committed.events {
-            let listeners = state.withLock { Array(($0.subscriptions[event.userID] ?? [:]).values) }
-            guard !listeners.isEmpty else { continue }
-            let frame = ServerSentEvents.frame(of: event)
-            for subscription in listeners { subscription.deliver(.event(event.id, frame)) }
+        if !committed.events.isEmpty {
+            state.withLock { $0.pending.append(committed) }
         }
         if case .apiKeyRevoked(let revocation) = committed.mutation {
             closeStreams(authenticatedBy: .apiKey(revocation.id))
         }
+    }
+
+    /// Delivers, in order, the events of every pending commit up to `sequence`, now durable.
+    public func markDurable(through sequence: UInt64) {
+        let overflowed: [ActivitySubscription] = state.withLock { state in
+            guard sequence > state.durableThrough else { return [] }
+            state.durableThrough = sequence
+            let ready = state.pending.prefix { $0.sequence <= sequence }
+            guard !ready.isEmpty else { return [] }
+            state.pending.removeFirst(ready.count)
+            var overflowed: [ActivitySubscription] = []
+            // Delivered under the lock so that two durability notices never interleave their events;
+            // queuing never waits, and full streams are closed after the lock is released.
+            for event in ready.flatMap(\.events) {
+                guard let listeners = state.subscriptions[event.userID], !listeners.isEmpty else { continue }
+                let frame = ServerSentEvents.frame(of: event)
+                for subscription in listeners.values where !subscription.deliver(.event(event.id, frame)) {
+                    overflowed.append(subscription)
+                }
+            }
+            return overflowed
+        }
+        for subscription in overflowed { subscription.close(.fellBehind) }
     }
 
     /// Closes every stream opened with `method`: a revoked key's, or (once sessions exist) a logged-out
@@ -77,7 +102,7 @@ public final class ActivityHub: Sendable {
     /// Queues a heartbeat into every open stream.
     public func heartbeat() {
         let all = state.withLock { state in state.subscriptions.values.flatMap(\.values) }
-        for subscription in all { subscription.deliver(.heartbeat) }
+        for subscription in all where !subscription.deliver(.heartbeat) { subscription.close(.fellBehind) }
     }
 
     /// Closes every stream and refuses new ones (graceful shutdown).

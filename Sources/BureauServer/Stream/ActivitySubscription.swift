@@ -40,9 +40,11 @@ final class ActivitySubscription: Sendable {
         (signals, continuation) = AsyncStream.makeStream(of: ActivitySignal.self, bufferingPolicy: .bufferingOldest(max(bufferLimit, 1)))
     }
 
-    /// Queues `signal` without waiting; closes the subscription if its buffer is full.
-    func deliver(_ signal: ActivitySignal) {
-        if case .dropped = continuation.yield(signal) { close(.fellBehind) }
+    /// Queues `signal` without waiting. Returns `false` when the buffer is full: the caller then closes the
+    /// subscription (outside any lock of its own) with ``StreamCloseReason/fellBehind``.
+    func deliver(_ signal: ActivitySignal) -> Bool {
+        if case .dropped = continuation.yield(signal) { return false }
+        return true
     }
 
     /// Ends the stream for `reason` (the first reason given sticks). Never call it while holding the hub's lock.
