@@ -33,6 +33,14 @@ let package = Package(
             dependencies: ["BureauCLI"],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "BureauBenchmarks",
+            dependencies: [
+                "BureauAuth",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "BureauCLI",
             dependencies: [

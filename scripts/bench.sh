@@ -1,65 +1,115 @@
 #!/usr/bin/env bash
 # Measures the figures quoted in BENCHMARKS.md on this machine, always against a baseline from the
-# same run. Loads only 127.0.0.1. Usage: make bench  (or: bash scripts/bench.sh [seconds-per-run])
+# same run (rounds interleaved, medians quoted). Loads only 127.0.0.1.
+# Usage: make bench   (or: bash scripts/bench.sh [seconds-per-run]; ROUNDS=n for more rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.build/release/bureau
 DURATION=${1:-8}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 command -v wrk >/dev/null 2>&1 || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "build first: make release" >&2; exit 1; }
 
 WORK=$(mktemp -d)
-trap 'kill "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
 KEY=$(sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' fixtures/demo.yaml | head -n 1)
 
+# start_server NAME [flags...]: serves the demo config on a free port; sets URL_NAME and PID_NAME.
 start_server() {
-    rm -f "$WORK/out" "$WORK/err"; URL=""
-    "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/data" --log-level warning "$@" >"$WORK/out" 2>"$WORK/err" &
-    PID=$!
-    for _ in $(seq 1 200); do
-        URL=$(sed -n 's/^Bureau is serving on \(.*\)$/\1/p' "$WORK/out" 2>/dev/null || true)
-        [ -n "$URL" ] && return 0
+    local name=$1
+    shift
+    mkdir -p "$WORK/$name"
+    "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
+        --log-level warning "$@" >"$WORK/$name/out" 2>"$WORK/$name/err" &
+    local pid=$!
+    PIDS+=("$pid")
+    for _ in $(seq 1 400); do
+        local url
+        url=$(sed -n 's/^Bureau is serving on \(.*\)$/\1/p' "$WORK/$name/out" 2>/dev/null || true)
+        if [ -n "$url" ]; then
+            printf -v "URL_$name" '%s' "$url"
+            printf -v "PID_$name" '%s' "$pid"
+            return 0
+        fi
         sleep 0.05
     done
-    echo "server did not start" >&2; cat "$WORK/err" >&2; exit 1
+    echo "server $name did not start" >&2
+    cat "$WORK/$name/err" >&2
+    exit 1
 }
 
-stop_server() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
+stop_server() { local pid_var="PID_$1"; kill "${!pid_var}"; wait "${!pid_var}" 2>/dev/null || true; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 
-rps() { # url [header]
-    if [ -n "${2:-}" ]; then
-        wrk -t1 -c32 -d"${DURATION}s" -H "$2" "$1" | awk '/Requests\/sec/ {print $2}'
-    else
-        wrk -t1 -c32 -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'
-    fi
+# Server CPU time (user + system) in clock ticks, from /proc/PID/stat.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load PID URL [header]: runs wrk; prints "requests/s microseconds-of-server-CPU-per-request". The CPU cost per
+# request is much less sensitive than throughput to other work on a shared machine.
+load() {
+    local pid=$1 url=$2 header=${3:-} before after out
+    before=$(cpu_ticks "$pid")
+    if [ -n "$header" ]; then out=$(wrk -t1 -c32 -d"${DURATION}s" -H "$header" "$url"); else out=$(wrk -t1 -c32 -d"${DURATION}s" "$url"); fi
+    after=$(cpu_ticks "$pid")
+    local requests rate
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    awk -v r="$rate" -v n="$requests" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {printf "%s %.2f\n", r, t / hz * 1e6 / n}'
 }
 
-echo "== throughput: GET /api/desktops with a cached API key vs GET /healthz (same binary, same run)"
-# One key at full speed would be held to the general limit (120 a minute): raise it out of the way.
-start_server --rate-limits-general-limit 1000000000
-curl -fsS -H "x-api-key: $KEY" "$URL/api/desktops" >/dev/null # first use pays bcrypt; later ones hit the cache
-trivial=(); authed=()
-for round in $(seq 1 "$ROUNDS"); do
-    t=$(rps "$URL/healthz"); a=$(rps "$URL/api/desktops" "x-api-key: $KEY")
-    echo "round $round: healthz ${t} req/s, desktops+key ${a} req/s"
-    trivial+=("$t"); authed+=("$a")
+echo "== throughput (wrk -t1 -c32 -d${DURATION}s, ${ROUNDS} interleaved rounds)"
+echo "   on:  general limit raised out of the way (10^9 a minute), failed-key blocker on"
+echo "   off: both limits switched off (0)"
+start_server on --rate-limits-general-limit 1000000000
+start_server off --rate-limits-general-limit 0 --rate-limits-failed-auth-limit 0
+for url in "$URL_on" "$URL_off"; do
+    curl -fsS -H "x-api-key: $KEY" "$url/api/desktops" >/dev/null # first use pays bcrypt; later ones hit the cache
 done
-stop_server
-mt=$(printf '%s\n' "${trivial[@]}" | median); ma=$(printf '%s\n' "${authed[@]}" | median)
-echo "median: healthz $mt req/s, desktops+key $ma req/s, ratio $(awk -v a="$ma" -v t="$mt" 'BEGIN {printf "%.3f", a/t}')"
+trivial=(); authed=(); unlimited=(); trivial_cpu=(); authed_cpu=(); unlimited_cpu=()
+for round in $(seq 1 "$ROUNDS"); do
+    read -r t tc < <(load "$PID_on" "$URL_on/healthz")
+    read -r a ac < <(load "$PID_on" "$URL_on/api/desktops" "x-api-key: $KEY")
+    read -r u uc < <(load "$PID_off" "$URL_off/api/desktops" "x-api-key: $KEY")
+    echo "round $round: healthz $t req/s ($tc µs CPU/req) | desktops+key, limiter on $a ($ac) | limiter off $u ($uc)"
+    trivial+=("$t"); authed+=("$a"); unlimited+=("$u")
+    trivial_cpu+=("$tc"); authed_cpu+=("$ac"); unlimited_cpu+=("$uc")
+done
+stop_server on
+stop_server off
+mt=$(printf '%s\n' "${trivial[@]}" | median)
+ma=$(printf '%s\n' "${authed[@]}" | median)
+mu=$(printf '%s\n' "${unlimited[@]}" | median)
+ct=$(printf '%s\n' "${trivial_cpu[@]}" | median)
+ca=$(printf '%s\n' "${authed_cpu[@]}" | median)
+cu=$(printf '%s\n' "${unlimited_cpu[@]}" | median)
+echo "median req/s: healthz $mt, desktops+key (limiter on) $ma, desktops+key (limiter off) $mu"
+echo "median server CPU µs/request: healthz $ct, desktops+key (limiter on) $ca, desktops+key (limiter off) $cu"
+echo "authenticated route / trivial route: throughput $(ratio "$ma" "$mt"), CPU-per-request $(ratio "$ct" "$ca")"
+echo "limiter on / limiter off: throughput $(ratio "$ma" "$mu"), CPU-per-request $(ratio "$cu" "$ca")"
 
-echo "== first (bcrypt, cost 10) verification vs a cached one"
+echo "== first (bcrypt, cost 10) verification vs a cached one, 7 restarts"
 firsts=(); cached=()
 for run in $(seq 1 7); do
-    start_server
-    f=$(curl -fsS -o /dev/null -w '%{time_total}' -H "x-api-key: $KEY" "$URL/api/desktops")
-    c=$(for _ in 1 2 3 4 5; do curl -fsS -o /dev/null -w '%{time_total}\n' -H "x-api-key: $KEY" "$URL/api/desktops"; done | median)
-    stop_server
+    rm -rf "$WORK/bcrypt"
+    start_server bcrypt
+    f=$(curl -fsS -o /dev/null -w '%{time_total}' -H "x-api-key: $KEY" "$URL_bcrypt/api/desktops")
+    c=$(for _ in 1 2 3 4 5; do curl -fsS -o /dev/null -w '%{time_total}\n' -H "x-api-key: $KEY" "$URL_bcrypt/api/desktops"; done | median)
+    stop_server bcrypt
     firsts+=("$f"); cached+=("$c")
 done
-mf=$(printf '%s\n' "${firsts[@]}" | median); mc=$(printf '%s\n' "${cached[@]}" | median)
-echo "median over 7 restarts: first request ${mf}s, cached request ${mc}s, bcrypt cost ≈ $(awk -v f="$mf" -v c="$mc" 'BEGIN {printf "%.1f ms", (f-c)*1000}')"
+mf=$(printf '%s\n' "${firsts[@]}" | median)
+mc=$(printf '%s\n' "${cached[@]}" | median)
+echo "median: first request ${mf}s, cached request ${mc}s, bcrypt verification ≈ $(awk -v f="$mf" -v c="$mc" 'BEGIN {printf "%.1f ms", (f-c)*1000}')"
+
+echo "== limiter memory"
+if [ -x .build/release/BureauBenchmarks ]; then
+    .build/release/BureauBenchmarks limiter-memory 1000000
+else
+    echo "skipped: build with swift build -c release --product BureauBenchmarks"
+fi

@@ -124,6 +124,8 @@ extension StoreState {
             apiKeys[key.id] = key
             activeKeyIDsByLookup[key.lookupID] = nil
             activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
+            // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
+            if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
         case .apiKeysUsed(let uses):
             for use in uses {
                 if let previous = apiKeys[use.id]?.lastUsedAt, previous >= use.at { continue }
@@ -139,6 +141,7 @@ extension StoreState {
         case .desktopDeleted(let change):
             guard let desktop = desktops.removeValue(forKey: change.id) else { return [] }
             desktopIDsByOwner[desktop.ownerID]?.removeAll { $0 == desktop.id }
+            if desktopIDsByOwner[desktop.ownerID]?.isEmpty == true { desktopIDsByOwner[desktop.ownerID] = nil }
             var cancelled: [TaskID] = []
             for taskID in taskIDsByDesktop[desktop.id] ?? [] {
                 guard let status = tasks[taskID]?.status, !status.isFinished else { continue }

@@ -36,6 +36,16 @@ struct RecoveryTests {
         #expect(try Self.recover(temporary.dataPath).state == Sample.state(after: Sample.everyKind()))
     }
 
+    @Test("missing parent directories are created; only the data directory itself is private")
+    func createsParents() throws {
+        let temporary = TemporaryDirectory()
+        let nested = temporary.path("parent/child/data")
+        _ = try Self.recover(nested)
+        let fileSystem = POSIXFileSystem()
+        #expect(try fileSystem.permissions(of: nested) == 0o700)
+        #expect(try fileSystem.permissions(of: temporary.path("parent/child")) == 0o755)
+    }
+
     @Test("a directory with wider permissions is tightened to 0700")
     func tightensPermissions() throws {
         let temporary = TemporaryDirectory()

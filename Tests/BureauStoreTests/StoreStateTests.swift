@@ -47,7 +47,7 @@ struct StoreStateTests {
         try state.applyNext(.taskUpdated(TaskChange(id: done.id, status: .completed, result: "ok", at: later)))
         try state.applyNext(.desktopDeleted(DesktopDeletion(id: desktop.id, at: later)))
         #expect(state.desktops[desktop.id] == nil)
-        #expect(state.desktopIDsByOwner[user.id] == [])
+        #expect(state.desktopIDsByOwner[user.id] == nil)
         #expect(state.tasks[queued.id]?.status == .cancelled)
         #expect(state.tasks[queued.id]?.updatedAt == later)
         #expect(state.tasks[done.id]?.status == .completed)
@@ -130,5 +130,42 @@ struct StoreStateTests {
         try state.applyNext(.apiKeysUsed([APIKeyUse(id: key.id, at: later)]))
         try state.applyNext(.apiKeysUsed([APIKeyUse(id: key.id, at: StoreFixtures.t0)]))
         #expect(state.apiKeys[key.id]?.lastUsedAt == later)
+    }
+}
+
+@Suite("StoreState rebuilt from records")
+struct StoreStateRestoreTests {
+    @Test("equals the live state after deletions and revocations emptied index entries")
+    func rebuiltEqualsLive() throws {
+        var state = StoreState()
+        let user = StoreFixtures.user()
+        try state.applyNext(.userCreated(user))
+        let key = APIKeyRecord(
+            id: .random(),
+            userID: user.id,
+            name: "k",
+            lookupID: "abcdefghijkl",
+            secretHash: "$2b$04$x",
+            lastFour: "abcd",
+            createdAt: StoreFixtures.t0
+        )
+        try state.applyNext(.apiKeyCreated(key))
+        let desktop = StoreFixtures.desktop(owner: user.id, ordinal: state.sequence + 1)
+        try state.applyNext(.desktopCreated(desktop))
+        let task = StoreFixtures.task(owner: user.id, desktop: desktop.id, ordinal: state.sequence + 1)
+        try state.applyNext(.taskCreated(TaskCreation(task: task, idempotency: nil)))
+        try state.applyNext(.apiKeyRevoked(APIKeyRevocation(id: key.id, at: StoreFixtures.t0)))
+        try state.applyNext(.desktopDeleted(DesktopDeletion(id: desktop.id, at: StoreFixtures.t0)))
+        var rebuilt = try StoreState(
+            sequence: state.sequence,
+            users: Array(state.users.values),
+            apiKeys: Array(state.apiKeys.values),
+            desktops: Array(state.desktops.values),
+            tasks: Array(state.tasks.values),
+            idempotency: Array(state.idempotency.values)
+        )
+        // Recent activity is restored from its own records (a snapshot's activity section).
+        for (userID, recent) in state.activity { rebuilt.restoreActivity(of: userID, recent) }
+        #expect(rebuilt == state)
     }
 }

@@ -37,6 +37,11 @@ public enum IPAddress: Hashable, Sendable {
     }
 
     /// An IPv6 value that is IPv4-mapped (`::ffff:a.b.c.d`) becomes that IPv4 address.
+    /// An IPv6 address from its two 64-bit halves (most significant first); IPv4-mapped ones become IPv4.
+    public init(ipv6High high: UInt64, low: UInt64) {
+        self = Self.normalized(high: high, low: low)
+    }
+
     static func normalized(high: UInt64, low: UInt64) -> IPAddress {
         if high == 0, low >> 32 == 0xFFFF {
             return .v4(UInt32(truncatingIfNeeded: low))

@@ -26,6 +26,7 @@ public final class DataDirectory: Sendable {
         self.fileSystem = fileSystem
         switch try attempt(fileSystem.kind(of: path)) {
         case nil:
+            try Self.makeParents(of: path, fileSystem: fileSystem)
             try attempt(fileSystem.makeDirectory(path, permissions: Self.directoryPermissions))
         case .directory:
             if try attempt(fileSystem.permissions(of: path)) != Self.directoryPermissions {
@@ -96,5 +97,20 @@ func attemptAll<Value>(_ body: () throws(FileSystemError) -> Value) throws(Stora
         return try body()
     } catch {
         throw .fileSystem(error)
+    }
+}
+
+extension DataDirectory {
+    /// Creates the missing parent directories of `path` (as `mkdir -p` does, mode 0755: only the data
+    /// directory itself is private), so `storage.data_dir: ./data/demo` works on a fresh checkout.
+    static func makeParents(of path: String, fileSystem: any FileSystem) throws(StorageError) {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).dropLast()
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in components {
+            prefix += "/" + component
+            if try attempt(fileSystem.kind(of: prefix)) == nil {
+                try attempt(fileSystem.makeDirectory(prefix, permissions: 0o755))
+            }
+        }
     }
 }

@@ -16,7 +16,9 @@ struct ClientAddressMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let peer = context.remoteAddress.flatMap(IPAddress.init(socketAddress:)) ?? .unspecified
-        context.clientAddress = resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor])
+        // Without trusted proxies no header is believed: skip collecting X-Forwarded-For at all.
+        context.clientAddress =
+            resolver.trustedProxies.isEmpty ? peer : resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor])
         return try await next(request, context)
     }
 }
@@ -25,10 +27,25 @@ extension IPAddress {
     /// `::`, standing for "no address".
     static let unspecified = IPAddress.v6(high: 0, low: 0)
 
-    /// The IP address of a socket address; `nil` for a Unix-domain socket.
+    /// The IP address of a socket address, read from the socket structure (no text round trip);
+    /// `nil` for a Unix-domain socket. The offsets are those of `sockaddr_in` (address at byte 4) and
+    /// `sockaddr_in6` (address at byte 8), the same on every platform Bureau builds for.
     init?(socketAddress: SocketAddress) {
-        guard let text = socketAddress.ipAddress else { return nil }
-        self.init(text)
+        switch socketAddress {
+        case .v4(let address):
+            self = withUnsafeBytes(of: address.address) { bytes in
+                .v4(bytes[4..<8].reduce(0) { $0 << 8 | UInt32($1) })
+            }
+        case .v6(let address):
+            self = withUnsafeBytes(of: address.address) { bytes in
+                IPAddress(
+                    ipv6High: bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) },
+                    low: bytes[16..<24].reduce(0) { $0 << 8 | UInt64($1) }
+                )
+            }
+        case .unixDomainSocket:
+            return nil
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The outermost middleware: gives every request an id (echoed in `x-request-id`), and turns every
 /// error into a problem+json answer. Unknown errors become a 500 that is logged with the request id,
@@ -11,25 +12,27 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let routes: RouteTable
+    let requestIDs = RequestIDGenerator()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Hummingbird gives every request an id and puts it on the request's logger (`hb.request.id`):
-        // the same id goes back to the client, so a report can be matched to the log lines.
-        let requestID = context.id
+        // Our own id (a counter, cheap): reading Hummingbird's from the logger's metadata costs more than the
+        // rest of this middleware. Error log lines carry it as `request_id`.
+        let requestID = requestIDs.next()
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
-            response = try problem(for: error, request: request, context: context).response(from: request, context: context)
+            response = try problem(for: error, request: request, context: context, requestID: requestID)
+                .response(from: request, context: context)
         }
         response.headers[.requestID] = requestID
         return response
     }
 
-    private func problem(for error: any Error, request: Request, context: Context) -> APIError {
+    private func problem(for error: any Error, request: Request, context: Context, requestID: String) -> APIError {
         switch error {
         case let error as ErrorWithHeaders:
-            var answer = problem(for: error.error, request: request, context: context)
+            var answer = problem(for: error.error, request: request, context: context, requestID: requestID)
             answer.headers.append(contentsOf: error.headers)
             return answer
         case let error as APIError:
@@ -57,7 +60,7 @@ struct ProblemMiddleware: RouterMiddleware {
         default:
             context.logger.error(
                 "unexpected error",
-                metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"]
+                metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)", "request_id": "\(requestID)"]
             )
             return APIError(.internalServerError, code: "internal_error", detail: "Something went wrong on our side.")
         }
@@ -73,4 +76,18 @@ extension HTTPField.Name {
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// `Idempotent-Replayed`, set when an answer is the stored first answer of an idempotent request.
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}
+
+/// Request ids: unique within a process (a counter) and distinct across restarts (a random prefix).
+final class RequestIDGenerator: Sendable {
+    private let prefix: String
+    private let counter = Atomic<UInt64>(0)
+
+    init() {
+        prefix = String(UInt32.random(in: .min ... .max), radix: 16) + "-"
+    }
+
+    func next() -> String {
+        prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 16)
+    }
 }

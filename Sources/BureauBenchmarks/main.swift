@@ -1,0 +1,49 @@
+// Micro-measurements behind BENCHMARKS.md that need no server: run in release,
+// `swift run -c release BureauBenchmarks <measurement> [count]`.
+import BureauAuth
+import Foundation
+import Logging
+
+/// Resident set size of this process in bytes, from /proc/self/statm.
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Memory of the general limiter and the failed-key blocker with `count` distinct IPv4 clients tracked
+/// (one request and one failed key attempt each), measured as the growth of resident memory.
+func limiterMemory(count: Int) {
+    var settings = RateLimitSettings()
+    settings.maxTrackedClients = count
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let limits = APIRateLimits(settings: settings, clock: ManualMonotonicClock(), logger: logger)
+    let before = residentBytes()
+    let start = ContinuousClock.now
+    for index in 0..<count {
+        let address = IPAddress.v4(UInt32(0x0A00_0000) &+ UInt32(truncatingIfNeeded: index))
+        _ = limits.admit(.client(ClientKey(address)), from: address)
+        _ = limits.recordFailedAPIKey(from: address)
+    }
+    let elapsed = ContinuousClock.now - start
+    let after = residentBytes()
+    let perClient = Double(after - before) / Double(count)
+    let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+    let perOperation = Int(nanoseconds / Double(count * 2))
+    print(
+        "limiter-memory: \(count) clients, resident growth \((after - before) / 1_048_576) MiB, "
+            + "\(Int(perClient)) B per client, \(perOperation) ns per operation (admit or failure, first sight of a client)"
+    )
+    withExtendedLifetime(limits) {}
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "limiter-memory":
+    limiterMemory(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
+default:
+    FileHandle.standardError.write(Data("usage: BureauBenchmarks limiter-memory [count]\n".utf8))
+    exit(2)
+}
