@@ -29,8 +29,10 @@ public struct ActivityEventID: Hashable, Comparable, Sendable, Codable, CustomSt
         self.init(sequence: sequence, index: index)
     }
 
+    /// `"<sequence>"`, or `"<sequence>.<index>"` after a mutation's first event.
     public var description: String { index == 0 ? String(sequence) : "\(sequence).\(index)" }
 
+    /// By sequence, then index.
     public static func < (lhs: ActivityEventID, rhs: ActivityEventID) -> Bool {
         (lhs.sequence, lhs.index) < (rhs.sequence, rhs.index)
     }
@@ -38,21 +40,31 @@ public struct ActivityEventID: Hashable, Comparable, Sendable, Codable, CustomSt
 
 /// The kinds of activity events, named as the stream names them.
 public enum ActivityKind: String, Hashable, Sendable, Codable, CaseIterable {
+    /// A task was created.
     case taskCreated = "task.created"
+    /// A task changed status (also when its desktop's deletion cancelled it).
     case taskUpdated = "task.updated"
+    /// A desktop was created.
     case desktopCreated = "desktop.created"
+    /// A desktop was renamed or changed status.
     case desktopUpdated = "desktop.updated"
+    /// A desktop was deleted (the event shows it as it was).
     case desktopDeleted = "desktop.deleted"
+    /// An API key was created.
     case apiKeyCreated = "api_key.created"
+    /// An API key was revoked.
     case apiKeyRevoked = "api_key.revoked"
 }
 
 /// What an API key event shows of the key: never its secret or hash.
 public struct APIKeySummary: Hashable, Sendable, Codable {
+    /// The key's id.
     public var id: APIKeyID
+    /// The key's name.
     public var name: String
     /// The key's last four characters.
     public var lastFour: String
+    /// When the key was created.
     public var createdAt: Timestamp
 
     /// A summary given field by field.
@@ -74,19 +86,25 @@ public struct APIKeySummary: Hashable, Sendable, Codable {
 
 /// The resource an event is about, as it was right after the change.
 public enum ActivitySubject: Hashable, Sendable, Codable {
+    /// A task event's task.
     case task(MissionTask)
+    /// A desktop event's desktop.
     case desktop(Desktop)
+    /// A key event's key, without its secret.
     case apiKey(APIKeySummary)
 }
 
 /// One entry of a user's activity: a change to one of their resources.
 public struct ActivityEvent: Hashable, Sendable, Codable {
+    /// Its place in the history (strictly increasing).
     public var id: ActivityEventID
+    /// What happened.
     public var kind: ActivityKind
     /// When the change happened (the mutation's time).
     public var at: Timestamp
     /// The user the event belongs to; no other user ever sees it.
     public var userID: UserID
+    /// The resource the event is about.
     public var subject: ActivitySubject
 
     /// An event given field by field.
