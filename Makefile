@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release test lint format bench clean
+.PHONY: run build release test lint format bench bench-stream clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -36,6 +36,10 @@ format:
 bench: release
 	$(SWIFT) build -c release --product BureauBenchmarks
 	bash scripts/bench.sh
+
+## bench-stream: 5,000 activity streams: memory per idle stream, delivery delay (needs python3)
+bench-stream: release
+	python3 scripts/bench-stream.py 5000 20
 
 clean:
 	rm -rf .build

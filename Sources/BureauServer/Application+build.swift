@@ -14,6 +14,8 @@ public struct BureauServices: Sendable {
     public let rateLimits: APIRateLimits
     /// Whether the store can take writes now (`/readyz` says `read_only` while it cannot).
     public let isWritable: @Sendable () -> Bool
+    /// The open activity streams, told of every commit of `store`.
+    public let activity: ActivityHub
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes.
@@ -30,14 +32,19 @@ public struct BureauServices: Sendable {
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
         self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
+        let hub = ActivityHub(bufferLimit: settings.streamBufferEvents)
+        self.activity = hub
+        store.observe { hub.publish($0) }
+        store.observeDurability { hub.markDurable(through: $0) }
     }
 }
 
-/// The router: middleware in order (problem rendering, client address, authentication, rate limits, the
-/// authentication requirement), then the controllers. Tests build it directly.
+/// The router: middleware in order (request log, problem rendering, client address, authentication, rate
+/// limits, the authentication requirement), then the controllers. Tests build it directly.
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(middleware: ClientAddressMiddleware(resolver: services.rateLimits.resolver))
     router.add(middleware: AuthenticationMiddleware(verifier: services.verifier, rateLimits: services.rateLimits))
@@ -54,6 +61,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     )
     recording.addRoutes(DesktopsController(store: services.store, settings: services.settings).endpoints, atPath: "/api/desktops")
     recording.addRoutes(TasksController(store: services.store, settings: services.settings).endpoints, atPath: "/api/mission-control/tasks")
+    recording.addRoutes(ActivityController(store: services.store, hub: services.activity).endpoints, atPath: "/api/mission-control/activity")
     return router
 }
 
@@ -77,15 +85,16 @@ public func buildApplication(
         [rateLimits = services.rateLimits] in
         rateLimits.sweep()
     }
+    let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
     return Application(
         router: buildRouter(services),
         configuration: .init(
             address: .hostname(services.settings.host, port: services.settings.port),
             serverName: nil
         ),
-        // Shut down in reverse order: the server drains, key usage is flushed, then extra services
-        // (the final snapshot) run their last step.
-        services: extraServices + [usageFlush, rateLimitSweep],
+        // Shut down in reverse order: the server drains (open streams end on graceful shutdown, so they
+        // never hold it up), key usage is flushed, then extra services (the final snapshot) run their last step.
+        services: extraServices + [usageFlush, rateLimitSweep, heartbeat],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

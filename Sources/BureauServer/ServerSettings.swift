@@ -16,6 +16,10 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxKeysPerUser: Int = 100
     /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
     public var keyUsageFlushSeconds: Int = 60
+    /// `stream.heartbeat_seconds`: how often open activity streams get a `: keep-alive` comment.
+    public var heartbeatSeconds: Int = 15
+    /// Signals (events, heartbeats) one activity stream may have queued before it is closed as too slow.
+    public var streamBufferEvents: Int = 256
     /// `rate_limits.*`: the general limit, the failed-key blocker, exemptions and trusted proxies.
     public var rateLimits = RateLimitSettings()
 

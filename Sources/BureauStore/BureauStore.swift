@@ -10,6 +10,7 @@ public actor BureauStore {
     private let journal: any MutationJournal
     private let logger: Logger
     private let observers: Mutex<[@Sendable (CommittedMutation) -> Void]>
+    private let durabilityObservers: Mutex<[@Sendable (UInt64) -> Void]>
     /// The time source for planned mutations; tests inject a fixed clock.
     public nonisolated let now: @Sendable () -> Timestamp
 
@@ -24,6 +25,7 @@ public actor BureauStore {
         self.journal = journal
         self.logger = logger
         self.observers = Mutex([])
+        self.durabilityObservers = Mutex([])
         self.now = now
     }
 
@@ -41,6 +43,13 @@ public actor BureauStore {
     /// it must return quickly and never block.
     public nonisolated func observe(_ observer: @escaping @Sendable (CommittedMutation) -> Void) {
         observers.withLock { $0.append(observer) }
+    }
+
+    /// Registers `observer` to be told, after each commit, the sequence through which the journal is now
+    /// durable. Calls may arrive out of order (concurrent commits share one sync); a sequence implies all
+    /// before it. Like ``observe(_:)``, it must return quickly and never block.
+    public nonisolated func observeDurability(_ observer: @escaping @Sendable (UInt64) -> Void) {
+        durabilityObservers.withLock { $0.append(observer) }
     }
 
     /// Plans a mutation against the current state, journals it, applies it, waits until it is durable,
@@ -76,27 +85,31 @@ public actor BureauStore {
             logger.error("journal refused a write", metadata: ["sequence": "\(sequence)", "error": "\(error)"])
             throw StoreError.unavailable("the data directory cannot take writes right now")
         }
-        try state.withLock { current in
+        let events = try state.withLock { current in
             do throws(InconsistentMutation) {
-                try current.apply(mutation, sequence: sequence)
+                return try current.apply(mutation, sequence: sequence)
             } catch {
                 // Unreachable: the mutation was validated against this very state with no suspension since.
                 throw StoreError.invalid(error)
             }
         }
-        let committed = CommittedMutation(sequence: sequence, mutation: mutation)
+        let committed = CommittedMutation(sequence: sequence, mutation: mutation, events: events)
         for observer in observers.withLock({ $0 }) { observer(committed) }
         try await journal.waitUntilDurable(sequence)
+        for observer in durabilityObservers.withLock({ $0 }) { observer(sequence) }
         return output
     }
 }
 
-/// A mutation together with the sequence number it was committed under.
+/// A mutation together with the sequence number it was committed under and the activity events it produced.
 public struct CommittedMutation: Sendable, Hashable {
     public var sequence: UInt64
     public var mutation: Mutation
-    public init(sequence: UInt64, mutation: Mutation) {
+    /// The events of users' activity the mutation produced, in id order.
+    public var events: [ActivityEvent]
+    public init(sequence: UInt64, mutation: Mutation, events: [ActivityEvent] = []) {
         self.sequence = sequence
         self.mutation = mutation
+        self.events = events
     }
 }

@@ -27,8 +27,22 @@ public struct StoreState: Sendable, Equatable {
     /// Remembered `Idempotency-Key`s of task creations.
     public internal(set) var idempotency: [IdempotencyScope: IdempotencyRecord] = [:]
 
+    /// The recent activity of each user (at most ``activityCapacity`` events each), for stream resumes
+    /// and the activity list. Rebuilt by replaying the log like everything else, and kept in snapshots.
+    public internal(set) var activity: [UserID: UserActivity] = [:]
+    /// `stream.replay_events`: events kept per user (a setting, never persisted).
+    public internal(set) var activityCapacity: Int = StoreState.defaultActivityCapacity
+
+    /// The default of ``activityCapacity``.
+    public static let defaultActivityCapacity = 1000
+
     /// An empty state.
     public init() {}
+
+    /// An empty state keeping `activityCapacity` events per user.
+    public init(activityCapacity: Int) {
+        self.activityCapacity = max(activityCapacity, 0)
+    }
 }
 
 /// The key an idempotency record is found by: one user's one `Idempotency-Key`.
@@ -84,13 +98,16 @@ extension StoreState {
         }
     }
 
-    /// Applies `mutation` as the mutation numbered `sequence`, which must follow the state's own sequence.
-    public mutating func apply(_ mutation: Mutation, sequence: UInt64) throws(InconsistentMutation) {
+    /// Applies `mutation` as the mutation numbered `sequence`, which must follow the state's own sequence,
+    /// records the activity events it produces, and returns them.
+    @discardableResult
+    public mutating func apply(_ mutation: Mutation, sequence: UInt64) throws(InconsistentMutation) -> [ActivityEvent] {
         guard sequence == self.sequence + 1 else {
             throw InconsistentMutation(kind: mutation.kind, reason: "sequence \(sequence) does not follow \(self.sequence)")
         }
         try validate(mutation)
         self.sequence = sequence
+        var deletion: (desktop: Desktop, cancelled: [TaskID])?
         switch mutation {
         case .userCreated(let user):
             users[user.id] = user
@@ -102,7 +119,7 @@ extension StoreState {
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
             }
         case .apiKeyRevoked(let revocation):
-            guard var key = apiKeys[revocation.id] else { return }
+            guard var key = apiKeys[revocation.id] else { return [] }
             key.revokedAt = revocation.at
             apiKeys[key.id] = key
             activeKeyIDsByLookup[key.lookupID] = nil
@@ -121,15 +138,18 @@ extension StoreState {
             if let name = change.name { desktops[change.id]?.name = name }
             if let status = change.status { desktops[change.id]?.status = status }
             desktops[change.id]?.updatedAt = change.at
-        case .desktopDeleted(let deletion):
-            guard let desktop = desktops.removeValue(forKey: deletion.id) else { return }
+        case .desktopDeleted(let change):
+            guard let desktop = desktops.removeValue(forKey: change.id) else { return [] }
             desktopIDsByOwner[desktop.ownerID]?.removeAll { $0 == desktop.id }
             if desktopIDsByOwner[desktop.ownerID]?.isEmpty == true { desktopIDsByOwner[desktop.ownerID] = nil }
+            var cancelled: [TaskID] = []
             for taskID in taskIDsByDesktop[desktop.id] ?? [] {
                 guard let status = tasks[taskID]?.status, !status.isFinished else { continue }
                 tasks[taskID]?.status = .cancelled
-                tasks[taskID]?.updatedAt = deletion.at
+                tasks[taskID]?.updatedAt = change.at
+                cancelled.append(taskID)
             }
+            deletion = (desktop, cancelled)
         case .taskCreated(let creation):
             let task = creation.task
             tasks[task.id] = task
@@ -143,5 +163,8 @@ extension StoreState {
             if let result = change.result { tasks[change.id]?.result = result }
             tasks[change.id]?.updatedAt = change.at
         }
+        let events = activityEvents(of: mutation, sequence: sequence, deletion: deletion)
+        record(events)
+        return events
     }
 }

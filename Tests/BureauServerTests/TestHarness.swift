@@ -12,8 +12,12 @@ struct TestHarness {
     let store: BureauStore
     let services: BureauServices
 
-    init(settings: ServerSettings = TestHarness.settings, clock: any MonotonicClock = SystemMonotonicClock()) {
-        store = BureauStore()
+    init(
+        settings: ServerSettings = TestHarness.settings,
+        clock: any MonotonicClock = SystemMonotonicClock(),
+        activityCapacity: Int = StoreState.defaultActivityCapacity
+    ) {
+        store = BureauStore(state: StoreState(activityCapacity: activityCapacity))
         services = BureauServices(store: store, settings: settings, clock: clock)
     }
 

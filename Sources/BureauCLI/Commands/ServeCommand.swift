@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         let storageLogger = Logger(label: "bureau.storage")
         let recoveryStarted = ContinuousClock.now
         let directory = try DataDirectory(path: configuration.dataDirectory)
-        let recovered = try Recovery.recover(directory, logger: storageLogger)
+        let recovered = try Recovery.recover(directory, activityCapacity: configuration.replayEvents, logger: storageLogger)
         let recoveryDuration = ContinuousClock.now - recoveryStarted
         logger.info(
             "recovered the data directory",

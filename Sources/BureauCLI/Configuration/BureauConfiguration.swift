@@ -40,6 +40,7 @@ public struct BureauConfiguration: Sendable {
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
+        server.heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
         self.server = server
         dataDirectory = loaded.string("storage.data_dir")
         fsync = loaded.string("storage.fsync")

@@ -14,6 +14,7 @@ public enum StateCodec {
         case desktops = 3
         case tasks = 4
         case idempotency = 5
+        case activity = 6
     }
 
     /// The body bytes of `records`.
@@ -25,6 +26,7 @@ public enum StateCodec {
         section(.desktops, records.desktops, into: &w) { $0.write($1) }
         section(.tasks, records.tasks, into: &w) { $0.write($1) }
         section(.idempotency, records.idempotency, into: &w) { $0.write($1) }
+        section(.activity, records.activity, into: &w) { $0.write($1) }
         w.write(Section.end.rawValue)
         return w.bytes
     }
@@ -71,6 +73,7 @@ public enum StateCodec {
             case .desktops: records.desktops = try list(&s) { r throws(CodecError) in try r.readDesktop() }
             case .tasks: records.tasks = try list(&s) { r throws(CodecError) in try r.readMissionTask() }
             case .idempotency: records.idempotency = try list(&s) { r throws(CodecError) in try r.readIdempotencyRecord() }
+            case .activity: records.activity = try list(&s) { r throws(CodecError) in try r.readUserActivityRecord() }
             case .end, nil: break
             }
             try r.skip(Int(length))

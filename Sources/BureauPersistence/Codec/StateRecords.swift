@@ -54,6 +54,8 @@ public struct StateRecords: Sendable, Equatable {
     public var tasks: [MissionTask]
     /// By user id, then key.
     public var idempotency: [IdempotencyRecord]
+    /// Each user's recent activity (users by id), events oldest first.
+    public var activity: [UserActivityRecord]
 
     /// The records of `state` in canonical order.
     public init(_ state: StoreState) {
@@ -86,6 +88,9 @@ public struct StateRecords: Sendable, Equatable {
         idempotency = state.idempotency.values.sorted {
             $0.userID == $1.userID ? $0.key < $1.key : UUIDOrder.less($0.userID.uuid, $1.userID.uuid)
         }
+        activity = state.activity.keys.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
+            state.activity[userID].map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, events: Array($0.events)) }
+        }
     }
 
     /// Records given as lists (a decoded snapshot), in the order they are to be indexed.
@@ -95,8 +100,10 @@ public struct StateRecords: Sendable, Equatable {
         apiKeys: [APIKeyRecord],
         desktops: [Desktop],
         tasks: [MissionTask],
-        idempotency: [IdempotencyRecord]
+        idempotency: [IdempotencyRecord],
+        activity: [UserActivityRecord] = []
     ) {
+        self.activity = activity
         self.sequence = sequence
         self.users = users
         self.apiKeys = apiKeys
@@ -116,9 +123,21 @@ public struct StateRecords: Sendable, Equatable {
         )
     }
 
-    /// The state these records describe, with its indexes rebuilt.
-    public func makeState() throws(InconsistentState) -> StoreState {
-        try StoreState(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotency)
+    /// The state these records describe, with its indexes rebuilt, keeping `activityCapacity` events per
+    /// user (by default every event the records hold; recovery then applies the configured capacity).
+    public func makeState(activityCapacity: Int = .max) throws(InconsistentState) -> StoreState {
+        var state = try StoreState(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotency)
+        state.setActivityCapacity(activityCapacity)
+        var seen: Set<UserID> = []
+        for record in activity {
+            guard state.users[record.userID] != nil else { throw InconsistentState(reason: "activity of unknown user \(record.userID)") }
+            guard seen.insert(record.userID).inserted else { throw InconsistentState(reason: "activity of user \(record.userID) appears twice") }
+            guard record.events.allSatisfy({ $0.userID == record.userID && $0.id.sequence <= sequence }),
+                zip(record.events, record.events.dropFirst()).allSatisfy({ $0.id < $1.id })
+            else { throw InconsistentState(reason: "activity of user \(record.userID) is out of order or of another user") }
+            state.restoreActivity(of: record.userID, UserActivity(events: record.events, droppedThrough: record.droppedThrough))
+        }
+        return state
     }
 
     /// `listed` plus any record of `all` that no index listed (a state whose indexes missed a record
@@ -151,5 +170,22 @@ enum UUIDOrder {
             for index in 8..<16 { low = low << 8 | UInt64(raw[index]) }
             return (high, low)
         }
+    }
+}
+
+/// One user's recent activity as a snapshot stores it.
+public struct UserActivityRecord: Sendable, Hashable, Codable {
+    /// The user the events belong to.
+    public var userID: UserID
+    /// The newest event already dropped from the ring, if any (a resume from before it gets a reset).
+    public var droppedThrough: ActivityEventID?
+    /// The kept events, oldest first.
+    public var events: [ActivityEvent]
+
+    /// A record given field by field.
+    public init(userID: UserID, droppedThrough: ActivityEventID?, events: [ActivityEvent]) {
+        self.userID = userID
+        self.droppedThrough = droppedThrough
+        self.events = events
     }
 }

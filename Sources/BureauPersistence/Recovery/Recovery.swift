@@ -8,17 +8,36 @@ import Logging
 /// other damage, a gap in sequences, a record that does not apply, or a segment of an unknown format
 /// refuses, naming file, offset and sequence. An empty directory gives an empty state.
 public enum Recovery {
-    /// Recovers the locked `directory`, removing leftover temporary files and repairing a torn tail.
-    public static func recover(_ directory: DataDirectory, logger: Logger) throws(StorageError) -> RecoveredState {
+    /// Recovers the locked `directory`, removing leftover temporary files and repairing a torn tail. The
+    /// state keeps `activityCapacity` recent events per user (`stream.replay_events`): those of the
+    /// snapshot, then those the replayed records produce.
+    public static func recover(
+        _ directory: DataDirectory,
+        activityCapacity: Int = StoreState.defaultActivityCapacity,
+        logger: Logger
+    ) throws(StorageError) -> RecoveredState {
         try directory.removeTemporaryFiles(logger: logger)
-        return try replay(path: directory.path, fileSystem: directory.fileSystem, logger: logger, repairing: true)
+        return try replay(path: directory.path, fileSystem: directory.fileSystem, activityCapacity: activityCapacity, logger: logger, repairing: true)
     }
 
     /// Reads the directory at `path`. With `repairing` false nothing is changed and a torn tail is
     /// reported as an error (what `data verify` does).
-    static func replay(path: String, fileSystem: any FileSystem, logger: Logger, repairing: Bool) throws(StorageError) -> RecoveredState {
+    static func replay(
+        path: String,
+        fileSystem: any FileSystem,
+        activityCapacity: Int = StoreState.defaultActivityCapacity,
+        logger: Logger,
+        repairing: Bool
+    ) throws(StorageError) -> RecoveredState {
         let listing = DirectoryListing(try attempt(fileSystem.contentsOfDirectory(path)))
-        var recovered = RecoveredState(state: StoreState(), snapshot: nil, skippedSnapshots: [], segments: [], replayedRecords: 0, repairs: [])
+        var recovered = RecoveredState(
+            state: StoreState(activityCapacity: activityCapacity),
+            snapshot: nil,
+            skippedSnapshots: [],
+            segments: [],
+            replayedRecords: 0,
+            repairs: []
+        )
 
         for entry in listing.snapshots.reversed() {
             do throws(StorageError) {
@@ -28,6 +47,7 @@ public enum Recovery {
                     throw StorageError.corruptSnapshot(file: entry.name, reason: "holds sequence \(header.sequence), its name says \(entry.sequence)")
                 }
                 recovered.state = state
+                recovered.state.setActivityCapacity(activityCapacity)
                 recovered.snapshot = header
                 break
             } catch {

@@ -22,6 +22,8 @@ public struct StateExport: Sendable, Codable, Equatable {
     public var tasks: [MissionTask]
     /// Remembered `Idempotency-Key`s.
     public var idempotencyRecords: [IdempotencyRecord]
+    /// Each user's recent activity (absent in exports written before it existed).
+    public var activity: [UserActivityRecord]?
 
     /// The export of `records`, in their canonical order.
     public init(_ records: StateRecords) {
@@ -34,10 +36,19 @@ public struct StateExport: Sendable, Codable, Equatable {
         desktops = records.desktops
         tasks = records.tasks
         idempotencyRecords = records.idempotency
+        activity = records.activity
     }
 
     /// The records this export holds.
     public var records: StateRecords {
-        StateRecords(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotencyRecords)
+        StateRecords(
+            sequence: sequence,
+            users: users,
+            apiKeys: apiKeys,
+            desktops: desktops,
+            tasks: tasks,
+            idempotency: idempotencyRecords,
+            activity: activity ?? []
+        )
     }
 }

@@ -24,7 +24,12 @@ enum JSONResponse {
 /// Opaque pagination cursors: base64url of a kind tag and an ordinal, so clients cannot mix them up.
 enum Cursor {
     static func encode(kind: String, ordinal: UInt64) -> String {
-        Data("\(kind):\(ordinal)".utf8).base64EncodedString()
+        encodeText(String(ordinal), kind: kind)
+    }
+
+    /// A cursor holding `text` (digits and dots only) instead of a bare ordinal.
+    static func encodeText(_ text: String, kind: String) -> String {
+        Data("\(kind):\(text)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
@@ -32,13 +37,19 @@ enum Cursor {
 
     /// The ordinal inside `cursor`, or a 400 if it is not a cursor of this kind.
     static func decode(_ cursor: String, kind: String) throws -> UInt64 {
+        guard let ordinal = UInt64(try decodeText(cursor, kind: kind)) else { throw invalid }
+        return ordinal
+    }
+
+    /// The text inside `cursor`, or a 400 if it is not a cursor of this kind.
+    static func decodeText(_ cursor: String, kind: String) throws -> String {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard cursor.utf8.count <= 64, !base64.contains("=") else { throw invalid }
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { throw invalid }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] == kind, let ordinal = UInt64(parts[1]) else { throw invalid }
-        return ordinal
+        guard parts.count == 2, parts[0] == kind else { throw invalid }
+        return String(parts[1])
     }
 
     private static var invalid: APIError { .invalidField("cursor", "is not a cursor returned by this list") }

@@ -2,10 +2,11 @@ import BureauAuth
 import BureauStore
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 
 /// Establishes who an `/api/*` request acts for. A request that presents an API key (`x-api-key`, or
-/// `Authorization: Bearer`) is judged by that key alone. The `apiKey` query parameter is not read here:
-/// only the activity stream accepts it.
+/// `Authorization: Bearer`) is judged by that key alone. The `apiKey` query parameter is read for the
+/// activity stream's path only (an `EventSource` cannot set headers); everywhere else it is ignored.
 ///
 /// Before a presented key is looked at, the failed-key blocker is asked about the client: a blocked
 /// client's key, valid or not, is neither looked up nor hashed. Each key that does not authenticate is
@@ -22,7 +23,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         var context = context
-        if let presented = Self.presentedKey(in: request.headers) {
+        if let presented = Self.presentedKey(in: request.headers) ?? Self.presentedQueryKey(in: request.uri) {
             if case .blocked(let seconds) = rateLimits.apiKeyPermission(for: context.clientAddress) {
                 context.apiKeyBlockedForSeconds = seconds
                 return try await next(request, context)
@@ -36,6 +37,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+
+    /// The `?apiKey=` of a request to the activity stream; `nil` on every other path.
+    static func presentedQueryKey(in uri: URI) -> Substring? {
+        guard uri.path == ActivityController.streamPath else { return nil }
+        return uri.queryParameters["apiKey"].map { $0.trimmingSpaces() }
     }
 
     /// The API key a request presents in its headers, if any: `x-api-key` first, then a bearer token.

@@ -1,0 +1,118 @@
+import BureauStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// `/api/mission-control/activity`: the caller's recent events as JSON pages, and `/stream`, the live
+/// activity stream (server-sent events) that resumes from `Last-Event-ID`.
+struct ActivityController {
+    /// The stream's path: the one place an API key is accepted in the query string (`?apiKey=`).
+    static let streamPath = "/api/mission-control/activity/stream"
+    static let cursorKind = "activity"
+
+    let store: BureauStore
+    let hub: ActivityHub
+
+    var endpoints: RouteCollection<BureauRequestContext> {
+        let routes = RouteCollection(context: BureauRequestContext.self)
+        routes.get(use: list)
+        routes.get("stream", use: stream)
+        return routes
+    }
+
+    /// Newest first; `?limit=` (1–100, default 50) and `?cursor=` from the previous page's `nextCursor`.
+    @Sendable func list(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let query = Query(uri: request.uri)
+        let limit = try query.limit()
+        var before: ActivityEventID?
+        if let cursor = query.string("cursor") {
+            guard let id = ActivityEventID(try Cursor.decodeText(cursor, kind: Self.cursorKind)) else {
+                throw APIError.invalidField("cursor", "is not a cursor returned by this list")
+            }
+            before = id
+        }
+        let page = store.read { $0.activityPage(of: identity.userID, before: before, limit: limit + 1) }
+        let items = page.prefix(limit).map { ActivityEventRepresentation($0, includesID: true) }
+        let next = page.count > limit ? page[limit - 1].id : nil
+        return JSONResponse.make(
+            ListRepresentation(data: Array(items), nextCursor: next.map { Cursor.encodeText($0.description, kind: Self.cursorKind) })
+        )
+    }
+
+    @Sendable func stream(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let lastSeen = try Self.lastEventID(request)
+        guard let subscription = hub.subscribe(userID: identity.userID, method: identity.method) else {
+            throw APIError(.serviceUnavailable, code: "shutting_down", detail: "The server is shutting down; reconnect shortly.")
+        }
+        // Subscribed first, then the backlog read: an event committed in between is in both, and the
+        // writer skips ids it has already sent, so nothing is lost and nothing is sent twice.
+        let (replay, keyActive) = store.read { state in
+            let replay = state.activityReplay(of: identity.userID, after: lastSeen)
+            guard case .apiKey(let keyID) = identity.method else { return (replay, true) }
+            return (replay, state.apiKeys[keyID]?.isActive == true)
+        }
+        guard keyActive else {
+            // Revoked between authentication and subscription: the revocation's close may have missed it.
+            subscription.close(.credentialRevoked)
+            throw APIError.unauthenticated(keyPresented: true)
+        }
+        let resetTime = store.now()
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[.accelBuffering] = "no"
+        let body = ResponseBody { writer in
+            // However the body ends, the subscription goes (its termination removes it from the hub).
+            defer { subscription.close(.shuttingDown) }
+            try await withGracefulShutdownHandler {
+                try await writer.write(ServerSentEvents.retry)
+                var lastSent = lastSeen
+                switch replay {
+                case .reset(let through):
+                    try await writer.write(ServerSentEvents.reset(through: through, at: resetTime))
+                    lastSent = through
+                case .events(let events):
+                    for event in events {
+                        try await writer.write(ServerSentEvents.frame(of: event))
+                        lastSent = event.id
+                    }
+                }
+                for await signal in subscription.signals {
+                    if subscription.closeReason != nil { break }
+                    switch signal {
+                    case .heartbeat:
+                        try await writer.write(ServerSentEvents.heartbeat)
+                    case .event(let id, let frame):
+                        if let lastSent, id <= lastSent { continue }
+                        try await writer.write(frame)
+                        lastSent = id
+                    }
+                }
+            } onGracefulShutdown: {
+                subscription.close(.shuttingDown)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The id a reconnecting client last saw: `Last-Event-ID`, else `?lastEventId=`; empty means none.
+    static func lastEventID(_ request: Request) throws -> ActivityEventID? {
+        let raw = request.headers[.lastEventID] ?? Query(uri: request.uri).string("lastEventId")
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let id = ActivityEventID(raw) else {
+            throw APIError.invalidField("Last-Event-ID", "must be an event id received from this stream")
+        }
+        return id
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Accel-Buffering: no` keeps proxies such as nginx from holding the stream back.
+    static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    /// `Last-Event-ID`: the id an `EventSource` last received, sent when it reconnects.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}

@@ -1,0 +1,116 @@
+import BureauStore
+import NIOCore
+import Synchronization
+
+/// Fans committed activity out to the open streams of its user, and closes streams whose credential is
+/// revoked. It is told of every commit on the store's write path, so it never waits: it holds each
+/// commit's events until the journal says they are durable (a stream never announces a change that a
+/// crash could still undo), then renders each event once and queues it into each stream's bounded
+/// buffer, in sequence order; a stream that is full is closed instead.
+///
+/// The events themselves are kept in the store's state (``StoreState/activity``), so that resumes, the
+/// activity list, snapshots and recovery all see the same history; the hub only holds who is listening.
+public final class ActivityHub: Sendable {
+    private struct State {
+        var subscriptions: [UserID: [UInt64: ActivitySubscription]] = [:]
+        var nextID: UInt64 = 0
+        var count = 0
+        var isShutDown = false
+        /// Commits with events, in sequence order, not yet known to be durable.
+        var pending: [CommittedMutation] = []
+        var durableThrough: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    /// How many signals each stream may have queued before it is closed.
+    public let bufferLimit: Int
+
+    /// A hub whose streams each buffer at most `bufferLimit` signals.
+    public init(bufferLimit: Int) {
+        self.bufferLimit = bufferLimit
+    }
+
+    /// The number of open streams.
+    public var openStreams: Int { state.withLock { $0.count } }
+
+    /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down.
+    func subscribe(userID: UserID, method: AuthenticationMethod) -> ActivitySubscription? {
+        let subscription: ActivitySubscription? = state.withLock { state in
+            guard !state.isShutDown else { return nil }
+            state.nextID += 1
+            let subscription = ActivitySubscription(id: state.nextID, userID: userID, method: method, bufferLimit: bufferLimit)
+            state.subscriptions[userID, default: [:]][subscription.id] = subscription
+            state.count += 1
+            return subscription
+        }
+        // Registered outside the lock: termination runs `remove`, which takes the lock.
+        subscription?.onTermination { [weak self, id = subscription?.id ?? 0] in self?.remove(id, of: userID) }
+        return subscription
+    }
+
+    private func remove(_ id: UInt64, of userID: UserID) {
+        state.withLock { state in
+            guard state.subscriptions[userID]?.removeValue(forKey: id) != nil else { return }
+            state.count -= 1
+            if state.subscriptions[userID]?.isEmpty == true { state.subscriptions[userID] = nil }
+        }
+    }
+
+    /// Takes the events of `committed` (delivered once durable), and at once closes the streams of a key
+    /// it revokes. Runs on the commit path, in commit order: it only takes a short lock.
+    public func publish(_ committed: CommittedMutation) {
+        if !committed.events.isEmpty {
+            state.withLock { $0.pending.append(committed) }
+        }
+        if case .apiKeyRevoked(let revocation) = committed.mutation {
+            closeStreams(authenticatedBy: .apiKey(revocation.id))
+        }
+    }
+
+    /// Delivers, in order, the events of every pending commit up to `sequence`, now durable.
+    public func markDurable(through sequence: UInt64) {
+        let overflowed: [ActivitySubscription] = state.withLock { state in
+            guard sequence > state.durableThrough else { return [] }
+            state.durableThrough = sequence
+            let ready = state.pending.prefix { $0.sequence <= sequence }
+            guard !ready.isEmpty else { return [] }
+            state.pending.removeFirst(ready.count)
+            var overflowed: [ActivitySubscription] = []
+            // Delivered under the lock so that two durability notices never interleave their events;
+            // queuing never waits, and full streams are closed after the lock is released.
+            for event in ready.flatMap(\.events) {
+                guard let listeners = state.subscriptions[event.userID], !listeners.isEmpty else { continue }
+                let frame = ServerSentEvents.frame(of: event)
+                for subscription in listeners.values where !subscription.deliver(.event(event.id, frame)) {
+                    overflowed.append(subscription)
+                }
+            }
+            return overflowed
+        }
+        for subscription in overflowed { subscription.close(.fellBehind) }
+    }
+
+    /// Closes every stream opened with `method`: a revoked key's, or (once sessions exist) a logged-out
+    /// session's.
+    public func closeStreams(authenticatedBy method: AuthenticationMethod) {
+        let matching = state.withLock { state in
+            state.subscriptions.values.flatMap { $0.values.filter { $0.method == method } }
+        }
+        for subscription in matching { subscription.close(.credentialRevoked) }
+    }
+
+    /// Queues a heartbeat into every open stream.
+    public func heartbeat() {
+        let all = state.withLock { state in state.subscriptions.values.flatMap(\.values) }
+        for subscription in all where !subscription.deliver(.heartbeat) { subscription.close(.fellBehind) }
+    }
+
+    /// Closes every stream and refuses new ones (graceful shutdown).
+    public func shutDown() {
+        let all = state.withLock { state in
+            state.isShutDown = true
+            return state.subscriptions.values.flatMap(\.values)
+        }
+        for subscription in all { subscription.close(.shuttingDown) }
+    }
+}

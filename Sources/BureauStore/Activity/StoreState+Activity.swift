@@ -1,0 +1,79 @@
+extension StoreState {
+    /// The events `mutation` (numbered `sequence`, just applied) produces, read from the state after it.
+    /// A deletion passes the desktop as it was and the tasks it cancelled.
+    func activityEvents(of mutation: Mutation, sequence: UInt64, deletion: (desktop: Desktop, cancelled: [TaskID])?) -> [ActivityEvent] {
+        func event(_ kind: ActivityKind, _ at: Timestamp, _ userID: UserID, _ subject: ActivitySubject, index: UInt32 = 0) -> ActivityEvent {
+            ActivityEvent(id: ActivityEventID(sequence: sequence, index: index), kind: kind, at: at, userID: userID, subject: subject)
+        }
+        switch mutation {
+        case .userCreated, .apiKeysUsed:
+            return []
+        case .apiKeyCreated(let key):
+            return [event(.apiKeyCreated, key.createdAt, key.userID, .apiKey(APIKeySummary(key)))]
+        case .apiKeyRevoked(let revocation):
+            guard let key = apiKeys[revocation.id] else { return [] }
+            return [event(.apiKeyRevoked, revocation.at, key.userID, .apiKey(APIKeySummary(key)))]
+        case .desktopCreated(let desktop):
+            return [event(.desktopCreated, desktop.createdAt, desktop.ownerID, .desktop(desktop))]
+        case .desktopUpdated(let change):
+            guard let desktop = desktops[change.id] else { return [] }
+            return [event(.desktopUpdated, change.at, desktop.ownerID, .desktop(desktop))]
+        case .desktopDeleted(let change):
+            guard let deletion else { return [] }
+            var events = [event(.desktopDeleted, change.at, deletion.desktop.ownerID, .desktop(deletion.desktop))]
+            for taskID in deletion.cancelled {
+                guard let task = tasks[taskID] else { continue }
+                events.append(event(.taskUpdated, change.at, task.ownerID, .task(task), index: UInt32(events.count)))
+            }
+            return events
+        case .taskCreated(let creation):
+            return [event(.taskCreated, creation.task.createdAt, creation.task.ownerID, .task(creation.task))]
+        case .taskUpdated(let change):
+            guard let task = tasks[change.id] else { return [] }
+            return [event(.taskUpdated, change.at, task.ownerID, .task(task))]
+        }
+    }
+
+    /// Adds `events` to their users' recent activity.
+    mutating func record(_ events: [ActivityEvent]) {
+        for event in events {
+            activity[event.userID, default: UserActivity()].append(event, capacity: activityCapacity)
+        }
+    }
+
+    /// Keeps `capacity` events per user from now on, dropping the oldest beyond it at once.
+    public mutating func setActivityCapacity(_ capacity: Int) {
+        activityCapacity = max(capacity, 0)
+        for userID in activity.keys { activity[userID]?.trim(to: activityCapacity) }
+    }
+
+    /// Restores one user's recent activity as a snapshot stored it (trimmed to the capacity).
+    public mutating func restoreActivity(of userID: UserID, _ recent: UserActivity) {
+        var recent = recent
+        recent.trim(to: activityCapacity)
+        activity[userID] = recent
+    }
+
+    /// What a client of `userID` that last saw `lastSeen` (`nil`: nothing yet, a fresh stream) has missed.
+    /// A fresh stream misses nothing: it starts with what happens next.
+    public func activityReplay(of userID: UserID, after lastSeen: ActivityEventID?) -> ActivityReplay {
+        guard let lastSeen else { return .events([]) }
+        let recent = activity[userID] ?? UserActivity()
+        // An id past the end of this history belongs to another one (a restored backup, say).
+        if lastSeen.sequence > sequence { return .reset(through: recent.newestID) }
+        if let dropped = recent.droppedThrough, lastSeen < dropped { return .reset(through: recent.newestID) }
+        return .events(recent.events.filter { $0.id > lastSeen })
+    }
+
+    /// One page of the recent activity of `userID`, newest first: at most `limit` events older than
+    /// `before` (all kept events when `nil`).
+    public func activityPage(of userID: UserID, before: ActivityEventID?, limit: Int) -> [ActivityEvent] {
+        guard let events = activity[userID]?.events else { return [] }
+        var page: [ActivityEvent] = []
+        for event in events.reversed() where before.map({ event.id < $0 }) ?? true {
+            page.append(event)
+            if page.count == limit { break }
+        }
+        return page
+    }
+}
