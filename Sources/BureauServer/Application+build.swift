@@ -39,17 +39,15 @@ public struct BureauServices: Sendable {
     }
 }
 
-/// The router: middleware in order (request log, problem rendering, client address, authentication, rate
-/// limits, the authentication requirement), then the controllers. Tests build it directly.
+/// The router: middleware in order (request log, problem rendering, then for `/api/*` the access step:
+/// client address, authentication, rate limits, the authentication requirement), then the controllers.
+/// Tests build it directly.
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
-    router.add(middleware: ClientAddressMiddleware(resolver: services.rateLimits.resolver))
-    router.add(middleware: AuthenticationMiddleware(verifier: services.verifier, rateLimits: services.rateLimits))
-    router.add(middleware: RateLimitMiddleware(limits: services.rateLimits))
-    router.add(middleware: RequireAuthenticationMiddleware())
+    router.add(middleware: APIAccessMiddleware(verifier: services.verifier, limits: services.rateLimits))
 
     let recording = RecordingRouter(router: router, table: routes)
     HealthController(isWritable: services.isWritable).register(on: recording)

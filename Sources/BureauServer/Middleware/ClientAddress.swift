@@ -3,23 +3,18 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Decides which address each request comes from (see ``ClientIPResolver``) and records it in the context,
-/// before authentication, which needs it for the failed-key blocker, and before the rate limits.
+/// Decides which address a request comes from (see ``ClientIPResolver``): the socket peer, or what a
+/// trusted proxy in front of it reports. Needed before authentication (the failed-key blocker) and the
+/// rate limits.
 ///
 /// A request without a socket peer (served in-process, never over TCP) counts as coming from `::`, the
 /// unspecified address.
-struct ClientAddressMiddleware: RouterMiddleware {
-    typealias Context = BureauRequestContext
-
-    let resolver: ClientIPResolver
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
+enum ClientAddress {
+    static func of(_ request: Request, context: BureauRequestContext, resolver: ClientIPResolver) -> IPAddress {
         let peer = context.remoteAddress.flatMap(IPAddress.init(socketAddress:)) ?? .unspecified
         // Without trusted proxies no header is believed: skip collecting X-Forwarded-For at all.
-        context.clientAddress =
-            resolver.trustedProxies.isEmpty ? peer : resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor])
-        return try await next(request, context)
+        guard !resolver.trustedProxies.isEmpty else { return peer }
+        return resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor])
     }
 }
 

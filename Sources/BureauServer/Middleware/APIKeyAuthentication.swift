@@ -1,0 +1,71 @@
+import BureauAuth
+import BureauStore
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+
+/// Establishes who an `/api/*` request acts for. A request that presents an API key (`x-api-key`, or
+/// `Authorization: Bearer`; on the activity stream also `?apiKey=`) is judged by that key alone.
+///
+/// It only records its finding in the context (identity, a refused key, a blocked client); refusing is
+/// left to ``APIAccessMiddleware`` after the rate limits have counted the request. A client blocked from
+/// API-key authentication has its key refused before anything about the key is looked at.
+enum APIKeyAuthentication {
+    static func authenticate(
+        _ request: Request,
+        context: inout BureauRequestContext,
+        verifier: APIKeyVerifier,
+        rateLimits: APIRateLimits
+    ) async {
+        guard let presented = presentedKey(in: request.headers) ?? presentedQueryKey(in: request.uri) else { return }
+        if case .blocked(let seconds) = rateLimits.apiKeyPermission(for: context.clientAddress) {
+            context.apiKeyBlockedForSeconds = seconds
+            return
+        }
+        switch await verifier.verify(presented) {
+        case .valid(let userID, let keyID):
+            context.identity = Identity(userID: userID, method: .apiKey(keyID))
+        case .invalid:
+            context.presentedInvalidKey = true
+            rateLimits.recordFailedAPIKey(from: context.clientAddress)
+        }
+    }
+
+    /// The refusal of a request that did not authenticate: 429 for a blocked client's key, else 401.
+    static func refusal(for context: BureauRequestContext) -> APIError {
+        if let seconds = context.apiKeyBlockedForSeconds {
+            return APIError.apiKeyAuthBlocked(retryAfterSeconds: seconds)
+        }
+        return APIError.unauthenticated(keyPresented: context.presentedInvalidKey)
+    }
+
+    /// The `?apiKey=` of a request to the activity stream; `nil` on every other path.
+    static func presentedQueryKey(in uri: URI) -> Substring? {
+        guard uri.path == ActivityController.streamPath else { return nil }
+        return uri.queryParameters["apiKey"].map { $0.trimmingSpaces() }
+    }
+
+    /// The API key a request presents in its headers, if any: `x-api-key` first, then a bearer token.
+    /// An empty header counts as presenting a (bad) key.
+    static func presentedKey(in headers: HTTPFields) -> Substring? {
+        if let value = headers[.apiKey] {
+            return Substring(value).trimmingSpaces()
+        }
+        if let authorization = headers[.authorization] {
+            let trimmed = Substring(authorization).trimmingSpaces()
+            // Another scheme (Basic, ...) is not an API key: it is ignored, not counted as a failed key.
+            guard trimmed.count >= 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+            return trimmed.dropFirst(7).trimmingSpaces()
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var slice = self
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return slice
+    }
+}
