@@ -25,7 +25,7 @@ extension StoreState {
         users: [User],
         apiKeys: [APIKeyRecord],
         desktops: [Desktop],
-        tasks: [MissionTask],
+        tasks: consuming [MissionTask],
         idempotency: [IdempotencyRecord]
     ) throws(InconsistentState) {
         self.init()
@@ -39,6 +39,7 @@ extension StoreState {
             }
         }
         self.apiKeys.reserveCapacity(apiKeys.count)
+        activeKeyIDsByLookup.reserveCapacity(apiKeys.count)
         for key in apiKeys {
             guard self.users[key.userID] != nil else { throw InconsistentState(reason: "key \(key.id) belongs to unknown user \(key.userID)") }
             guard self.apiKeys.updateValue(key, forKey: key.id) == nil else { throw InconsistentState(reason: "key \(key.id) appears twice") }
@@ -50,6 +51,7 @@ extension StoreState {
             }
         }
         self.desktops.reserveCapacity(desktops.count)
+        desktopIDsByOwner.reserveCapacity(users.count)
         for desktop in desktops {
             guard self.users[desktop.ownerID] != nil else {
                 throw InconsistentState(reason: "desktop \(desktop.id) belongs to unknown user \(desktop.ownerID)")
@@ -59,17 +61,7 @@ extension StoreState {
             }
             desktopIDsByOwner[desktop.ownerID, default: []].append(desktop.id)
         }
-        self.tasks.reserveCapacity(tasks.count)
-        for task in tasks {
-            guard self.users[task.ownerID] != nil else { throw InconsistentState(reason: "task \(task.id) belongs to unknown user \(task.ownerID)") }
-            // A deleted desktop leaves its tasks behind, so only a desktop that still exists is checked.
-            if let desktop = self.desktops[task.desktopID], desktop.ownerID != task.ownerID {
-                throw InconsistentState(reason: "task \(task.id) is on a desktop of another user")
-            }
-            guard self.tasks.updateValue(task, forKey: task.id) == nil else { throw InconsistentState(reason: "task \(task.id) appears twice") }
-            taskIDsByOwner[task.ownerID, default: []].append(task.id)
-            taskIDsByDesktop[task.desktopID, default: []].append(task.id)
-        }
+        try restoreTasks(tasks)
         self.idempotency.reserveCapacity(idempotency.count)
         for record in idempotency {
             guard self.users[record.userID] != nil else {
@@ -79,6 +71,55 @@ extension StoreState {
             guard self.idempotency.updateValue(record, forKey: scope) == nil else {
                 throw InconsistentState(reason: "idempotency record of task \(record.taskID) appears twice")
             }
+        }
+    }
+
+    /// Indexes `tasks` (checked against the users and desktops already restored), then moves them into
+    /// the map of tasks.
+    ///
+    /// Tasks come grouped by owner, so the owner's check and each index's lookup happen once per run of
+    /// tasks sharing an owner or a desktop, not once per task; the maps are sized up front; and the
+    /// records are moved out of `tasks` rather than copied, so nothing is left to release afterwards.
+    private mutating func restoreTasks(_ tasks: consuming [MissionTask]) throws(InconsistentState) {
+        self.tasks.reserveCapacity(tasks.count)
+        taskIDsByOwner.reserveCapacity(users.count)
+        taskIDsByDesktop.reserveCapacity(desktops.count)
+        var checkedOwner: UserID?
+        var checkedDesktop: (id: DesktopID, ownerID: UserID?)?
+        var ownerRun: (ownerID: UserID, ids: [TaskID])?
+        var desktopRun: (desktopID: DesktopID, ids: [TaskID])?
+        for index in tasks.indices {
+            let (id, ownerID, desktopID) = (tasks[index].id, tasks[index].ownerID, tasks[index].desktopID)
+            if checkedOwner != ownerID {
+                guard users[ownerID] != nil else { throw InconsistentState(reason: "task \(id) belongs to unknown user \(ownerID)") }
+                checkedOwner = ownerID
+            }
+            if checkedDesktop?.id != desktopID {
+                checkedDesktop = (desktopID, desktops[desktopID]?.ownerID)
+            }
+            // A deleted desktop leaves its tasks behind, so only a desktop that still exists is checked.
+            if let desktopOwner = checkedDesktop?.ownerID, desktopOwner != ownerID {
+                throw InconsistentState(reason: "task \(id) is on a desktop of another user")
+            }
+            if ownerRun?.ownerID == ownerID {
+                ownerRun?.ids.append(id)
+            } else {
+                if let run = ownerRun { taskIDsByOwner[run.ownerID, default: []].append(contentsOf: run.ids) }
+                ownerRun = (ownerID, [id])
+            }
+            if desktopRun?.desktopID == desktopID {
+                desktopRun?.ids.append(id)
+            } else {
+                if let run = desktopRun { taskIDsByDesktop[run.desktopID, default: []].append(contentsOf: run.ids) }
+                desktopRun = (desktopID, [id])
+            }
+        }
+        if let run = ownerRun { taskIDsByOwner[run.ownerID, default: []].append(contentsOf: run.ids) }
+        if let run = desktopRun { taskIDsByDesktop[run.desktopID, default: []].append(contentsOf: run.ids) }
+        // The map has no order, so the records can be taken from the end, each moved rather than copied.
+        while let task = tasks.popLast() {
+            let id = task.id
+            guard self.tasks.updateValue(task, forKey: id) == nil else { throw InconsistentState(reason: "task \(id) appears twice") }
         }
     }
 }

@@ -61,6 +61,58 @@ struct SnapshotTests {
         #expect(StateRecords(recovered.state) == StateRecords(try Sample.state(after: mutations)))
     }
 
+    @Test("a segment the newest snapshot covers is not checked at start, but verify and a fallback catch its damage")
+    func coveredSegmentDamage() async throws {
+        let temporary = TemporaryDirectory()
+        let mutations = Sample.tasks(40)
+        let harness = try StorageHarness.open(temporary.dataPath, options: LogJournalOptions(segmentBytes: 1024))
+        let snapshotter = harness.snapshotter()
+        try await harness.commit(Array(mutations.prefix(20)))
+        _ = try await snapshotter.write(harness.store.copyState())
+        try await harness.commit(Array(mutations[20..<35]))
+        _ = try await snapshotter.write(harness.store.copyState())
+        try await harness.commit(Array(mutations[35...]))
+        try await harness.close()
+
+        // The newest segment the snapshot at 35 wholly covers (the next one starts by 36) that holds a
+        // record past the older snapshot at 20, so a fallback needs it.
+        let segments = try Self.names(temporary.dataPath, suffix: ".seg")
+        let firsts = try segments.map { name in try #require(UInt64(name.dropFirst(4).dropLast(4))) }
+        let index = try #require(firsts.indices.dropLast().last { firsts[$0 + 1] <= 36 })
+        let name = segments[index]
+        let path = temporary.dataPath + "/" + name
+        var bytes = try POSIXFileSystem().readFile(path)
+        let scan = try LogSegmentScan.scan(bytes, file: name, firstSequence: firsts[index], isLast: false)
+        let record = try #require(scan.records.last)
+        #expect(record.sequence > 20 && record.sequence <= 35)
+        bytes[record.payload.lowerBound + 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let recovered = try RecoveryTests.recover(temporary.dataPath)
+        #expect(recovered.snapshot?.sequence == 35)
+        #expect(StateRecords(recovered.state) == StateRecords(try Sample.state(after: mutations)))
+        let covered = try #require(recovered.segments.first { $0.name == name })
+        #expect(covered.lastSequence == firsts[index + 1] - 1 && covered.size == Int64(bytes.count))
+
+        let verifyError = #expect(throws: StorageError.self) { _ = try StorageTools.verifyDataDirectory(at: temporary.dataPath) }
+        guard case .corruptSegment(let file, let offset, let sequence, _) = verifyError else {
+            Issue.record("verify gave \(String(describing: verifyError))")
+            return
+        }
+        #expect(file == name && offset == record.offset && sequence == record.sequence)
+
+        let newest = temporary.dataPath + "/" + StorageFileName.snapshot(35)
+        var snapshot = try POSIXFileSystem().readFile(newest)
+        snapshot[snapshot.count / 2 + 50] ^= 0x08
+        try Data(snapshot).write(to: URL(fileURLWithPath: newest))
+        let fallbackError = #expect(throws: StorageError.self) { _ = try RecoveryTests.recover(temporary.dataPath) }
+        guard case .corruptSegment(let file, _, let sequence, _) = fallbackError else {
+            Issue.record("fallback gave \(String(describing: fallbackError))")
+            return
+        }
+        #expect(file == name && sequence == record.sequence)
+    }
+
     @Test("a snapshot of a newer format version is refused; recovery falls back")
     func newerVersionRefused() async throws {
         let temporary = TemporaryDirectory()

@@ -125,8 +125,19 @@ public struct StateRecords: Sendable, Equatable {
 
     /// The state these records describe, with its indexes rebuilt, keeping `activityCapacity` events per
     /// user (by default every event the records hold; recovery then applies the configured capacity).
-    public func makeState(activityCapacity: Int = .max) throws(InconsistentState) -> StoreState {
-        var state = try StoreState(sequence: sequence, users: users, apiKeys: apiKeys, desktops: desktops, tasks: tasks, idempotency: idempotency)
+    ///
+    /// The records are consumed: the tasks move into the state instead of being copied.
+    public consuming func makeState(activityCapacity: Int = .max) throws(InconsistentState) -> StoreState {
+        let tasks = self.tasks
+        self.tasks = []
+        var state = try StoreState(
+            sequence: sequence,
+            users: users,
+            apiKeys: apiKeys,
+            desktops: desktops,
+            tasks: consume tasks,
+            idempotency: idempotency
+        )
         state.setActivityCapacity(activityCapacity)
         var seen: Set<UserID> = []
         for record in activity {

@@ -7,6 +7,12 @@ import Logging
 /// A torn tail of the last segment is cut (the bytes kept in a `.broken` file, a warning logged). Any
 /// other damage, a gap in sequences, a record that does not apply, or a segment of an unknown format
 /// refuses, naming file, offset and sequence. An empty directory gives an empty state.
+///
+/// A segment that is not the last and that the loaded snapshot wholly covers (the next segment starts
+/// at or before the record after the snapshot) holds nothing the state needs, so starting the server
+/// checks only its header and size, not every record's checksum. It is kept for a fallback: when the
+/// newest snapshot is unusable, the older one covers less and those segments are read and checked in
+/// full; `data verify` always reads and checks every segment.
 public enum Recovery {
     /// Recovers the locked `directory`, removing leftover temporary files and repairing a torn tail. The
     /// state keeps `activityCapacity` recent events per user (`stream.replay_events`): those of the
@@ -17,17 +23,26 @@ public enum Recovery {
         logger: Logger
     ) throws(StorageError) -> RecoveredState {
         try directory.removeTemporaryFiles(logger: logger)
-        return try replay(path: directory.path, fileSystem: directory.fileSystem, activityCapacity: activityCapacity, logger: logger, repairing: true)
+        return try replay(
+            path: directory.path,
+            fileSystem: directory.fileSystem,
+            activityCapacity: activityCapacity,
+            logger: logger,
+            repairing: true,
+            checkingCoveredSegments: false
+        )
     }
 
     /// Reads the directory at `path`. With `repairing` false nothing is changed and a torn tail is
-    /// reported as an error (what `data verify` does).
+    /// reported as an error (what `data verify` does). With `checkingCoveredSegments` false, segments the
+    /// snapshot wholly covers have only their header checked (see ``Recovery``).
     static func replay(
         path: String,
         fileSystem: any FileSystem,
         activityCapacity: Int = StoreState.defaultActivityCapacity,
         logger: Logger,
-        repairing: Bool
+        repairing: Bool,
+        checkingCoveredSegments: Bool = true
     ) throws(StorageError) -> RecoveredState {
         let listing = DirectoryListing(try attempt(fileSystem.contentsOfDirectory(path)))
         var recovered = RecoveredState(
@@ -60,8 +75,25 @@ public enum Recovery {
         var nextExpected: UInt64?
         for (index, entry) in listing.segments.enumerated() {
             let segmentPath = path + "/" + entry.name
-            let bytes = try attempt(fileSystem.readFile(segmentPath))
             let isLast = index == listing.segments.count - 1
+            if !checkingCoveredSegments, recovered.snapshot != nil, !isLast,
+                listing.segments[index + 1].firstSequence <= snapshotSequence + 1
+            {
+                let expected = nextExpected ?? snapshotSequence + 1
+                if entry.firstSequence < expected, nextExpected != nil {
+                    throw .sequenceGap(file: entry.name, offset: 0, expected: expected, found: entry.firstSequence)
+                }
+                let segment = try coveredSegment(
+                    entry,
+                    nextFirstSequence: listing.segments[index + 1].firstSequence,
+                    at: segmentPath,
+                    fileSystem: fileSystem
+                )
+                nextExpected = (segment.lastSequence ?? segment.firstSequence - 1) + 1
+                recovered.segments.append(segment)
+                continue
+            }
+            let bytes = try attempt(fileSystem.readFile(segmentPath))
             let scan = try LogSegmentScan.scan(bytes, file: entry.name, firstSequence: entry.firstSequence, isLast: isLast)
             if let tear = scan.tear {
                 guard repairing else {
@@ -114,6 +146,55 @@ public enum Recovery {
             )
         }
         return recovered
+    }
+
+    /// A segment the snapshot wholly covers, from its header and size alone: its records run up to the one
+    /// before `nextFirstSequence`, where the next segment starts.
+    private static func coveredSegment(
+        _ entry: (firstSequence: UInt64, name: String),
+        nextFirstSequence: UInt64,
+        at segmentPath: String,
+        fileSystem: any FileSystem
+    ) throws(StorageError) -> LogSegmentInfo {
+        let (headerBytes, size) = try attemptAll { () throws(FileSystemError) in
+            let file = try fileSystem.open(segmentPath, .readOnly)
+            defer { fileSystem.close(file) }
+            var bytes = [UInt8](repeating: 0, count: SegmentHeader.size)
+            var filled = 0
+            while filled < bytes.count {
+                let count = try bytes.withUnsafeMutableBytes { buffer in
+                    Result { () throws(FileSystemError) in
+                        try fileSystem.read(file, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: Int64(filled))
+                    }
+                }.get()
+                if count == 0 { break }
+                filled += count
+            }
+            bytes.removeSubrange(filled...)
+            return (bytes, try fileSystem.size(of: file))
+        }
+        switch SegmentHeader.parse(headerBytes) {
+        case .success(let header):
+            guard header.firstSequence == entry.firstSequence else {
+                throw .corruptSegment(
+                    file: entry.name,
+                    offset: 0,
+                    sequence: entry.firstSequence,
+                    reason: "header says the first sequence is \(header.firstSequence), the name says \(entry.firstSequence)"
+                )
+            }
+        case .failure(.unknownVersion(let version)):
+            throw .unknownFormatVersion(file: entry.name, version: version)
+        case .failure(let problem):
+            throw .corruptSegment(file: entry.name, offset: 0, sequence: entry.firstSequence, reason: problem.description)
+        }
+        let holdsRecords = size > Int64(SegmentHeader.size) && nextFirstSequence > entry.firstSequence
+        return LogSegmentInfo(
+            name: entry.name,
+            firstSequence: entry.firstSequence,
+            lastSequence: holdsRecords ? nextFirstSequence - 1 : nil,
+            size: size
+        )
     }
 
     /// Copies the torn bytes to a `.broken` file, then cuts the segment (or removes it, when it never got

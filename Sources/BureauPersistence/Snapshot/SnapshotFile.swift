@@ -93,7 +93,7 @@ public enum SnapshotFile {
     public static func decode(_ bytes: [UInt8], file: String) throws(StorageError) -> (header: SnapshotHeader, state: StoreState) {
         let (header, records) = try decodeRecords(bytes, file: file)
         do throws(InconsistentState) {
-            return (header, try records.makeState())
+            return (header, try (consume records).makeState())
         } catch {
             throw .corruptSnapshot(file: file, reason: "records are inconsistent: \(error)")
         }
