@@ -101,10 +101,14 @@ let package = Package(
         .testTarget(
             name: "BureauPersistenceTests",
             dependencies: [
-                "BureauPersistence", "BureauStore", "BureauAuth",
+                "BureauPersistence", "BureauStore", "BureauAuth", "BureauTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "BureauTestSupport",
             swiftSettings: strict
         ),
         .testTarget(
@@ -138,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "BureauServerTests",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
