@@ -19,16 +19,7 @@ public struct PeriodicService<C: Clock>: Service where C.Duration == Duration {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await clock.sleep(for: interval)
-                } catch {
-                    break
-                }
-                await runAction()
-            }
-        }
+        await repeatUntilGracefulShutdown(every: interval, on: clock) { await runAction() }
         await runAction()
     }
 
@@ -37,6 +28,21 @@ public struct PeriodicService<C: Clock>: Service where C.Duration == Duration {
             try await action()
         } catch {
             logger.warning("periodic task failed; it will be retried", metadata: ["task": "\(name)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Runs `body` every `interval` of `clock` until graceful shutdown (or cancellation), then returns.
+func repeatUntilGracefulShutdown<C: Clock>(every interval: Duration, on clock: C, _ body: @escaping @Sendable () async -> Void) async
+where C.Duration == Duration {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: interval)
+            } catch {
+                return
+            }
+            await body()
         }
     }
 }

@@ -5,15 +5,7 @@ import Testing
 @Suite("Recent activity")
 struct ActivityTests {
     private func makeKey(of user: UserID, name: String = "CI") -> APIKeyRecord {
-        APIKeyRecord(
-            id: .random(),
-            userID: user,
-            name: name,
-            lookupID: "look\(Int.random(in: 0..<1_000_000))",
-            secretHash: "$2b$04$hash",
-            lastFour: "9f3a",
-            createdAt: StoreFixtures.t0
-        )
+        StoreFixtures.apiKey(of: user, name: name, lookupID: "look\(Int.random(in: 0..<1_000_000))")
     }
 
     @Test("every kind of change yields its event, with the mutation's sequence as id, for its owner only")

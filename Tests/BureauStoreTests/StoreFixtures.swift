@@ -8,6 +8,19 @@ enum StoreFixtures {
         User(id: .random(), email: email, name: "Ada", createdAt: t0)
     }
 
+    /// An active key record of `user` with a fixed lookup id (unique per state is the caller's concern).
+    static func apiKey(of user: UserID, name: String = "CI", lookupID: String = "abcdefghijkl") -> APIKeyRecord {
+        APIKeyRecord(
+            id: .random(),
+            userID: user,
+            name: name,
+            lookupID: lookupID,
+            secretHash: "$2b$04$x",
+            lastFour: "9f3a",
+            createdAt: t0
+        )
+    }
+
     static func desktop(owner: UserID, ordinal: UInt64, name: String = "Desk") -> Desktop {
         Desktop(id: .random(), ownerID: owner, name: name, status: .running, createdAt: t0, updatedAt: t0, ordinal: ordinal)
     }

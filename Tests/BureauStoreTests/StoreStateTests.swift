@@ -91,15 +91,7 @@ struct StoreStateTests {
         var state = StoreState()
         let user = StoreFixtures.user()
         try state.applyNext(.userCreated(user))
-        let key = APIKeyRecord(
-            id: .random(),
-            userID: user.id,
-            name: "CI",
-            lookupID: "abcdefghijkl",
-            secretHash: "$2b$04$x",
-            lastFour: "9f3a",
-            createdAt: StoreFixtures.t0
-        )
+        let key = StoreFixtures.apiKey(of: user.id)
         try state.applyNext(.apiKeyCreated(key))
         #expect(state.activeKey(lookupID: "abcdefghijkl")?.id == key.id)
         try state.applyNext(.apiKeyRevoked(APIKeyRevocation(id: key.id, at: StoreFixtures.t0)))
@@ -116,15 +108,7 @@ struct StoreStateTests {
         var state = StoreState()
         let user = StoreFixtures.user()
         try state.applyNext(.userCreated(user))
-        let key = APIKeyRecord(
-            id: .random(),
-            userID: user.id,
-            name: "CI",
-            lookupID: "abcdefghijkl",
-            secretHash: "$2b$04$x",
-            lastFour: "9f3a",
-            createdAt: StoreFixtures.t0
-        )
+        let key = StoreFixtures.apiKey(of: user.id)
         try state.applyNext(.apiKeyCreated(key))
         let later = StoreFixtures.t0.adding(milliseconds: 1000)
         try state.applyNext(.apiKeysUsed([APIKeyUse(id: key.id, at: later)]))
@@ -140,15 +124,7 @@ struct StoreStateRestoreTests {
         var state = StoreState()
         let user = StoreFixtures.user()
         try state.applyNext(.userCreated(user))
-        let key = APIKeyRecord(
-            id: .random(),
-            userID: user.id,
-            name: "k",
-            lookupID: "abcdefghijkl",
-            secretHash: "$2b$04$x",
-            lastFour: "abcd",
-            createdAt: StoreFixtures.t0
-        )
+        let key = StoreFixtures.apiKey(of: user.id)
         try state.applyNext(.apiKeyCreated(key))
         let desktop = StoreFixtures.desktop(owner: user.id, ordinal: state.sequence + 1)
         try state.applyNext(.desktopCreated(desktop))

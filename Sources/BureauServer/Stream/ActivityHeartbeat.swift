@@ -16,16 +16,7 @@ public struct ActivityHeartbeat<C: Clock>: Service where C.Duration == Duration 
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await clock.sleep(for: interval)
-                } catch {
-                    break
-                }
-                hub.heartbeat()
-            }
-        }
+        await repeatUntilGracefulShutdown(every: interval, on: clock) { [hub] in hub.heartbeat() }
         hub.shutDown()
     }
 }
