@@ -44,7 +44,7 @@ public final class APIKeyVerifier: Sendable {
     /// Checks a key whose shape is already known to be right.
     public func verify(_ key: ParsedAPIKey) async -> APIKeyVerification {
         guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }) else { return .invalid }
-        let digest = SHA256.hash(data: Array(key.plaintext.utf8))
+        let digest = Self.digest(of: key)
         let cached = verifiedDigests.withLock { $0[record.id] }
         if let cached {
             // SHA256Digest's == compares in constant time.
@@ -62,10 +62,16 @@ public final class APIKeyVerifier: Sendable {
 
     /// Remembers a key that was just created (its plaintext is in hand), so its first use costs no bcrypt.
     public func rememberVerified(_ key: ParsedAPIKey, id: APIKeyID) {
-        let digest = SHA256.hash(data: Array(key.plaintext.utf8))
+        let digest = Self.digest(of: key)
         verifiedDigests.withLock { $0[id] = digest }
     }
 
     /// Number of keys currently recognised without bcrypt (for tests and metrics).
     public var cachedKeyCount: Int { verifiedDigests.withLock { $0.count } }
+
+    /// SHA-256 of the key's bytes, hashed in place (no copy of the key into an array on every request).
+    private static func digest(of key: ParsedAPIKey) -> SHA256Digest {
+        var plaintext = key.plaintext
+        return plaintext.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
 }
