@@ -20,22 +20,31 @@ extension UUIDIdentifier {
 
     /// Lowercase canonical form, `8-4-4-4-12` hexadecimal digits.
     public var description: String {
-        let bytes = uuid.uuid
-        return String(unsafeUninitializedCapacity: 36) { out in
-            let digits: StaticString = "0123456789abcdef"
-            var position = 0
-            withUnsafeBytes(of: bytes) { raw in
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        out[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    out[position] = digits.utf8Start[Int(byte >> 4)]
-                    out[position + 1] = digits.utf8Start[Int(byte & 0x0F)]
-                    position += 2
+        String(unsafeUninitializedCapacity: Self.canonicalWidth) { out in
+            writeCanonical(into: out)
+            return Self.canonicalWidth
+        }
+    }
+
+    /// Length in bytes of the canonical form.
+    public static var canonicalWidth: Int { 36 }
+
+    /// Writes the canonical form into the first ``canonicalWidth`` bytes of `out` (which must hold them):
+    /// answers write identifiers straight into their buffers, without a `String` per identifier.
+    public func writeCanonical(into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(out.count >= Self.canonicalWidth)
+        let digits: StaticString = "0123456789abcdef"
+        var position = 0
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
                 }
+                out[position] = digits.utf8Start[Int(byte >> 4)]
+                out[position + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                position += 2
             }
-            return 36
         }
     }
 

@@ -31,44 +31,55 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// RFC 3339 in UTC with exactly three fractional digits.
     public var rfc3339: String {
+        String(unsafeUninitializedCapacity: Self.rfc3339Width) { out in
+            writeRFC3339(into: out)
+            return Self.rfc3339Width
+        }
+    }
+
+    /// Length in bytes of ``rfc3339``.
+    public static let rfc3339Width = 24
+
+    /// Writes ``rfc3339`` into the first ``rfc3339Width`` bytes of `out` (which must hold them): answers
+    /// write timestamps straight into their buffers, without a `String` per timestamp.
+    public func writeRFC3339(into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(out.count >= Self.rfc3339Width)
         let ms = millisecondsSinceEpoch
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years RFC 3339 has no form; render the nearest representable instant.
+            Timestamp(millisecondsSinceEpoch: year < 0 ? -62_167_219_200_000 : 253_402_300_799_999).writeRFC3339(into: out)
+            return
+        }
         let hour = msOfDay / 3_600_000
         let minute = (msOfDay / 60_000) % 60
         let second = (msOfDay / 1000) % 60
         let milli = msOfDay % 1000
-        guard (0...9999).contains(year) else {
-            // Outside four-digit years RFC 3339 has no form; render the nearest representable instant.
-            return Timestamp(millisecondsSinceEpoch: year < 0 ? -62_167_219_200_000 : 253_402_300_799_999).rfc3339
-        }
         // Fixed layout `YYYY-MM-DDTHH:MM:SS.mmmZ`, written digit by digit: this runs for every timestamp in
         // every answer.
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ value: Int64, width: Int, at offset: Int) {
-                var value = value
-                for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                    out[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
-                    value /= 10
-                }
+        func put(_ value: Int64, width: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                value /= 10
             }
-            put(year, width: 4, at: 0)
-            out[4] = UInt8(ascii: "-")
-            put(month, width: 2, at: 5)
-            out[7] = UInt8(ascii: "-")
-            put(day, width: 2, at: 8)
-            out[10] = UInt8(ascii: "T")
-            put(hour, width: 2, at: 11)
-            out[13] = UInt8(ascii: ":")
-            put(minute, width: 2, at: 14)
-            out[16] = UInt8(ascii: ":")
-            put(second, width: 2, at: 17)
-            out[19] = UInt8(ascii: ".")
-            put(milli, width: 3, at: 20)
-            out[23] = UInt8(ascii: "Z")
-            return 24
         }
+        put(year, width: 4, at: 0)
+        out[4] = UInt8(ascii: "-")
+        put(month, width: 2, at: 5)
+        out[7] = UInt8(ascii: "-")
+        put(day, width: 2, at: 8)
+        out[10] = UInt8(ascii: "T")
+        put(hour, width: 2, at: 11)
+        out[13] = UInt8(ascii: ":")
+        put(minute, width: 2, at: 14)
+        out[16] = UInt8(ascii: ":")
+        put(second, width: 2, at: 17)
+        out[19] = UInt8(ascii: ".")
+        put(milli, width: 3, at: 20)
+        out[23] = UInt8(ascii: "Z")
     }
 
     public var description: String { rfc3339 }

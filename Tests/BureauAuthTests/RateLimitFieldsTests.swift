@@ -39,7 +39,7 @@ struct RateLimitFieldsTests {
 
     @Test("the fast RateLimit text equals the serializer's for any numbers, and for other policy names")
     func fastPathMatchesSerializer() {
-        for (remaining, reset) in [(0, 0), (1, 1), (119, 60), (999_999_999, 86_400), (-5, -1)] {
+        for (remaining, reset) in [(0, 0), (1, 1), (9, 10), (99, 100), (119, 60), (999_999_999, 86_400), (-5, -1), (123_456_789_012_345, 7)] {
             #expect(fields.rateLimit(remaining: remaining, resetSeconds: reset) == fields.serialized(remaining: remaining, resetSeconds: reset))
         }
         let odd = RateLimitFields(policyName: "per \"user\" limit", quota: 5, windowSeconds: 1)

@@ -1,3 +1,4 @@
+import BureauStore
 import Foundation
 import NIOCore
 import Testing
@@ -14,7 +15,10 @@ struct JSONWriterTests {
         ]
         var writer = JSONWriter()
         writer.object { json in
-            for (index, sample) in samples.enumerated() { json.field("k\(index)", sample) }
+            for (index, sample) in samples.enumerated() {
+                json.key(escaping: "k\(index)")
+                json.string(sample)
+            }
             json.field("n", 42)
             json.field("missing", nil as String?)
             json.key("list")
@@ -32,5 +36,35 @@ struct JSONWriterTests {
         #expect(parsed["missing"] is NSNull)
         #expect((parsed["list"] as? [Any])?.count == 4)
         #expect(text.hasPrefix("{\"k0\":\"plain\""))
+    }
+}
+
+@Suite("JSON writer: values written in place")
+struct JSONWriterInPlaceTests {
+    @Test("identifiers and timestamps written in place equal their string forms; nil ones are null")
+    func typedFields() throws {
+        let desktop = DesktopID.random()
+        let time = Timestamp(millisecondsSinceEpoch: 1_795_341_600_123)
+        let early = Timestamp(millisecondsSinceEpoch: -1)
+        var writer = JSONWriter()
+        writer.object { json in
+            json.field("id", desktop)
+            json.field("noID", nil as DesktopID?)
+            json.field("at", time)
+            json.field("early", early)
+            json.field("never", nil as Timestamp?)
+            json.key("nested")
+            json.array { array in
+                array.object { inner in inner.field("id", desktop) }
+                array.timestamp(time)
+            }
+        }
+        let text = String(buffer: writer.buffer)
+        #expect(
+            text == #"{"id":"\#(desktop.description)","noID":null,"at":"\#(time.rfc3339)","early":"1969-12-31T23:59:59.999Z","#
+                + #""never":null,"nested":[{"id":"\#(desktop.description)"},"\#(time.rfc3339)"]}"#
+        )
+        #expect(time.rfc3339 == "2026-11-22T10:00:00.123Z")
+        _ = try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 }

@@ -37,22 +37,36 @@ public enum APIKeyFormat {
     /// Parses a presented key. `nil` when its length, prefix, characters or checksum are wrong:
     /// such a key is refused without touching the store.
     public static func parse(_ presented: some StringProtocol) -> ParsedAPIKey? {
-        var presented = String(presented)
-        return presented.withUTF8 { bytes -> ParsedAPIKey? in
-            guard bytes.count == length else { return nil }
+        // Wrong lengths (a huge header included) are refused before anything is copied.
+        guard presented.utf8.count == length else { return nil }
+        // The one copy: it becomes the parsed key's plaintext.
+        var plaintext = String(presented)
+        let wellFormed = plaintext.withUTF8 { bytes -> Bool in
             let prefixBytes = prefix.utf8
-            guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return nil }
-            guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return nil }
-            let expected = encodeChecksum(
-                CRC32.ieee.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)])))
+            guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return false }
+            guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return false }
+            let checksum = CRC32.ieee.checksum(
+                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)]))
             )
-            guard expected.elementsEqual(bytes[(length - checksumLength)...]) else { return nil }
-            let lookupStart = prefixBytes.count
-            return ParsedAPIKey(
-                plaintext: String(decoding: bytes, as: UTF8.self),
-                lookupID: String(decoding: bytes[lookupStart..<(lookupStart + lookupIDLength)], as: UTF8.self)
-            )
+            return checksumMatches(checksum, bytes[(length - checksumLength)...])
         }
+        guard wellFormed else { return nil }
+        let lookupStart = plaintext.utf8.index(plaintext.utf8.startIndex, offsetBy: prefix.utf8.count)
+        let lookupEnd = plaintext.utf8.index(lookupStart, offsetBy: lookupIDLength)
+        // Twelve ASCII bytes: a small string, stored inline without an allocation.
+        return ParsedAPIKey(plaintext: plaintext, lookupID: String(plaintext.utf8[lookupStart..<lookupEnd])!)
+    }
+
+    /// Whether `digits` are ``encodeChecksum(_:)`` of `value`, compared in place.
+    private static func checksumMatches(_ value: UInt32, _ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var value = UInt64(value)
+        var index = digits.endIndex
+        while index > digits.startIndex {
+            index -= 1
+            guard digits[index] == alphabet[Int(value % 62)] else { return false }
+            value /= 62
+        }
+        return true
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -28,7 +28,36 @@ public struct RateLimitFields: Sendable {
 
     /// The `RateLimit` value: `remaining` requests allowed now, a slot freeing in `resetSeconds`.
     public func rateLimit(remaining: Int, resetSeconds: Int) -> String {
-        namePrefix + ";r=" + String(max(remaining, 0)) + ";t=" + String(max(resetSeconds, 0))
+        // Written into one allocation: the concatenation chain it replaces allocated once per piece.
+        var prefix = namePrefix
+        return prefix.withUTF8 { name in
+            String(unsafeUninitializedCapacity: name.count + 2 * (3 + 20)) { out in
+                var position = out.initialize(fromContentsOf: name)
+                position = Self.write(";r=", max(remaining, 0), into: out, at: position)
+                return Self.write(";t=", max(resetSeconds, 0), into: out, at: position)
+            }
+        }
+    }
+
+    /// Writes `label` then the decimal digits of `value` (non-negative) at `position`; returns the new end.
+    private static func write(_ label: StaticString, _ value: Int, into out: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
+        var position = position
+        for byte in UnsafeBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount) {
+            out[position] = byte
+            position += 1
+        }
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var remaining = value
+        for index in stride(from: position + digits - 1, through: position, by: -1) {
+            out[index] = UInt8(truncatingIfNeeded: 48 + remaining % 10)
+            remaining /= 10
+        }
+        return position + digits
     }
 
     /// The same value as ``rateLimit(remaining:resetSeconds:)``, through the structured-field serializer.

@@ -1,11 +1,15 @@
+import BureauStore
 import NIOCore
 
 /// A small, fast JSON serialiser for the API's own answers (strings escaped per RFC 8259, UTF-8 out).
 /// Field order is the order written, so answers read the same every time.
 struct JSONWriter {
     private(set) var buffer: ByteBuffer
-    /// One flag per open object or array: whether the next member needs a comma before it.
-    private var needsComma: [Bool] = []
+    /// One bit per open object or array, innermost lowest: whether its next member needs a comma before it.
+    /// A bit stack instead of an array: no allocation per answer (nesting deeper than 63 levels is a bug).
+    private var commaBits: UInt64 = 0
+    /// How many objects and arrays are open.
+    private var depth = 0
 
     init(capacity: Int = 256) {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
@@ -15,9 +19,9 @@ struct JSONWriter {
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         buffer.writeInteger(UInt8(ascii: "{"))
-        needsComma.append(false)
+        open()
         body(&self)
-        needsComma.removeLast()
+        close()
         buffer.writeInteger(UInt8(ascii: "}"))
     }
 
@@ -25,19 +29,29 @@ struct JSONWriter {
     mutating func array(_ body: (inout JSONWriter) -> Void) {
         separate()
         buffer.writeInteger(UInt8(ascii: "["))
-        needsComma.append(false)
+        open()
         body(&self)
-        needsComma.removeLast()
+        close()
         buffer.writeInteger(UInt8(ascii: "]"))
     }
 
-    /// Writes a member name; the next value written is its value.
-    mutating func key(_ name: String) {
+    /// Writes a member name known at compile time (plain ASCII, nothing to escape); the next value written
+    /// is its value.
+    mutating func key(_ name: StaticString) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeStaticString(name)
+        buffer.writeInteger(UInt16(0x223A), endianness: .big)  // `":`
+        // The value that follows must not be preceded by a comma.
+        commaBits &= ~1
+    }
+
+    /// Writes a member name built at run time, escaped; the next value written is its value.
+    mutating func key(escaping name: String) {
         separate()
         writeEscaped(name)
         buffer.writeInteger(UInt8(ascii: ":"))
-        // The value that follows must not be preceded by a comma.
-        needsComma[needsComma.count - 1] = false
+        commaBits &= ~1
     }
 
     mutating func string(_ value: String) {
@@ -60,22 +74,80 @@ struct JSONWriter {
         buffer.writeStaticString("null")
     }
 
+    /// An identifier in its canonical lowercase form, written straight into the buffer.
+    mutating func identifier(_ id: some UUIDIdentifier) {
+        separate()
+        writeQuoted(width: type(of: id).canonicalWidth) { id.writeCanonical(into: $0) }
+    }
+
+    /// A timestamp in RFC 3339 with milliseconds, written straight into the buffer.
+    mutating func timestamp(_ time: Timestamp) {
+        separate()
+        writeQuoted(width: Timestamp.rfc3339Width) { time.writeRFC3339(into: $0) }
+    }
+
     /// `"name": "value"` (or `null`).
-    mutating func field(_ name: String, _ value: String?) {
+    mutating func field(_ name: StaticString, _ value: String?) {
         key(name)
         string(value)
     }
 
     /// `"name": 42`.
-    mutating func field(_ name: String, _ value: Int) {
+    mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         integer(value)
     }
 
+    /// `"name": "<uuid>"`.
+    mutating func field(_ name: StaticString, _ id: some UUIDIdentifier) {
+        key(name)
+        identifier(id)
+    }
+
+    /// `"name": "<uuid>"` or `null`.
+    mutating func field<ID: UUIDIdentifier>(_ name: StaticString, _ id: ID?) {
+        key(name)
+        if let id { identifier(id) } else { null() }
+    }
+
+    /// `"name": "2026-11-22T10:00:00.000Z"`.
+    mutating func field(_ name: StaticString, _ time: Timestamp) {
+        key(name)
+        timestamp(time)
+    }
+
+    /// `"name": "2026-11-22T10:00:00.000Z"` or `null`.
+    mutating func field(_ name: StaticString, _ time: Timestamp?) {
+        key(name)
+        if let time { timestamp(time) } else { null() }
+    }
+
+    private mutating func open() {
+        precondition(depth < 63, "JSON nested too deeply")
+        depth += 1
+        commaBits <<= 1
+    }
+
+    private mutating func close() {
+        depth -= 1
+        commaBits >>= 1
+    }
+
     private mutating func separate() {
-        guard let last = needsComma.last else { return }
-        if last { buffer.writeInteger(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        guard depth > 0 else { return }
+        if commaBits & 1 == 1 { buffer.writeInteger(UInt8(ascii: ",")) }
+        commaBits |= 1
+    }
+
+    /// `"` + `width` bytes that `fill` writes + `"`, with one capacity check.
+    private mutating func writeQuoted(width: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: width + 2) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            out[0] = UInt8(ascii: "\"")
+            fill(UnsafeMutableBufferPointer(rebasing: out[1..<(width + 1)]))
+            out[width + 1] = UInt8(ascii: "\"")
+            return width + 2
+        }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)

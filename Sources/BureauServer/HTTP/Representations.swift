@@ -8,11 +8,11 @@ struct DesktopRepresentation: JSONRepresentable {
 
     func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.field("id", desktop.id.description)
+            json.field("id", desktop.id)
             json.field("name", desktop.name)
             json.field("status", desktop.status.rawValue)
-            json.field("createdAt", desktop.createdAt.rfc3339)
-            json.field("updatedAt", desktop.updatedAt.rfc3339)
+            json.field("createdAt", desktop.createdAt)
+            json.field("updatedAt", desktop.updatedAt)
         }
     }
 }
@@ -25,14 +25,14 @@ struct TaskRepresentation: JSONRepresentable {
 
     func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.field("id", task.id.description)
+            json.field("id", task.id)
             json.field("type", task.type.rawValue)
             json.field("content", task.content)
-            json.field("desktopId", task.desktopID.description)
+            json.field("desktopId", task.desktopID)
             json.field("status", task.status.rawValue)
             json.field("result", task.result)
-            json.field("createdAt", task.createdAt.rfc3339)
-            json.field("updatedAt", task.updatedAt.rfc3339)
+            json.field("createdAt", task.createdAt)
+            json.field("updatedAt", task.updatedAt)
         }
     }
 }
@@ -49,11 +49,11 @@ struct APIKeyRepresentation: JSONRepresentable {
 
     func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.field("id", key.id.description)
+            json.field("id", key.id)
             json.field("name", key.name)
             json.field("preview", key.preview)
-            json.field("createdAt", key.createdAt.rfc3339)
-            json.field("lastUsedAt", lastUsedAt?.rfc3339)
+            json.field("createdAt", key.createdAt)
+            json.field("lastUsedAt", lastUsedAt)
         }
     }
 }
@@ -65,11 +65,11 @@ struct CreatedAPIKeyRepresentation: JSONRepresentable {
 
     func write(to writer: inout JSONWriter) {
         writer.object { json in
-            json.field("id", key.id.description)
+            json.field("id", key.id)
             json.field("name", key.name)
             json.field("key", plaintext)
             json.field("preview", key.preview)
-            json.field("createdAt", key.createdAt.rfc3339)
+            json.field("createdAt", key.createdAt)
         }
     }
 }

@@ -47,14 +47,29 @@ enum APIKeyAuthentication {
 
     /// The API key a request presents in its headers, if any: `x-api-key` first, then a bearer token.
     /// An empty header counts as presenting a (bad) key.
+    ///
+    /// One pass over the fields, comparing names only (`HTTPFields`' name subscript joins values through
+    /// a lazy sequence: measurably slower on a path every request takes).
     static func presentedKey(in headers: HTTPFields) -> Substring? {
-        if let value = headers[.apiKey] {
-            return Substring(value).trimmingSpaces()
+        var apiKey: Substring?
+        var repeatedAPIKey = false
+        var authorization: Substring?
+        for field in headers {
+            if field.name == .apiKey {
+                if apiKey == nil { apiKey = Substring(field.value) } else { repeatedAPIKey = true }
+            } else if authorization == nil, field.name == .authorization {
+                authorization = Substring(field.value)
+            }
         }
-        if let authorization = headers[.authorization] {
-            let trimmed = Substring(authorization).trimmingSpaces()
+        if repeatedAPIKey {
+            // Several `x-api-key` fields read as their comma-joined value, which is never a valid key.
+            return headers[.apiKey].map { Substring($0).trimmingSpaces() }
+        }
+        if let apiKey { return apiKey.trimmingSpaces() }
+        if let authorization {
+            let trimmed = authorization.trimmingSpaces()
             // Another scheme (Basic, ...) is not an API key: it is ignored, not counted as a failed key.
-            guard trimmed.count >= 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+            guard trimmed.utf8.count >= 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
             return trimmed.dropFirst(7).trimmingSpaces()
         }
         return nil
