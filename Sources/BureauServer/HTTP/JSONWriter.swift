@@ -38,10 +38,17 @@ struct JSONWriter {
     /// Writes a member name known at compile time (plain ASCII, nothing to escape); the next value written
     /// is its value.
     mutating func key(_ name: StaticString) {
-        separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeInteger(UInt16(0x223A), endianness: .big)  // `":`
+        // `,"name":` in one write: this runs for every member of every answer.
+        let comma = depth > 0 && commaBits & 1 == 1 ? 1 : 0
+        let length = name.utf8CodeUnitCount
+        reserve(comma + length + 3) { out in
+            if comma == 1 { out[0] = UInt8(ascii: ",") }
+            out[comma] = UInt8(ascii: "\"")
+            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(comma + 1)...])
+                .copyMemory(from: UnsafeRawBufferPointer(start: name.utf8Start, count: length))
+            out[comma + 1 + length] = UInt8(ascii: "\"")
+            out[comma + 2 + length] = UInt8(ascii: ":")
+        }
         // The value that follows must not be preceded by a comma.
         commaBits &= ~1
     }
@@ -141,43 +148,67 @@ struct JSONWriter {
 
     /// `"` + `width` bytes that `fill` writes + `"`, with one capacity check.
     private mutating func writeQuoted(width: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: width + 2) { raw in
-            let out = raw.bindMemory(to: UInt8.self)
+        reserve(width + 2) { out in
             out[0] = UInt8(ascii: "\"")
             fill(UnsafeMutableBufferPointer(rebasing: out[1..<(width + 1)]))
             out[width + 1] = UInt8(ascii: "\"")
-            return width + 2
+        }
+    }
+
+    /// Appends exactly `count` bytes that `fill` writes, with one capacity check.
+    private mutating func reserve(_ count: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+            fill(UnsafeMutableBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<count]))
+            return count
         }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     private mutating func writeEscaped(_ value: String) {
-        buffer.writeInteger(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if start < index { buffer.writeBytes(bytes[start..<index]) }
-                switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-                case 0x0A: buffer.writeStaticString("\\n")
-                case 0x0D: buffer.writeStaticString("\\r")
-                case 0x09: buffer.writeStaticString("\\t")
-                case 0x08: buffer.writeStaticString("\\b")
-                case 0x0C: buffer.writeStaticString("\\f")
-                default:
-                    buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(Self.hex[Int(byte >> 4)])
-                    buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+            if !bytes.contains(where: Self.needsEscape) {
+                // The common case, nothing to escape: quotes and bytes in one write.
+                reserve(bytes.count + 2) { out in
+                    out[0] = UInt8(ascii: "\"")
+                    UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[1...])
+                        .copyMemory(from: UnsafeRawBufferPointer(bytes))
+                    out[bytes.count + 1] = UInt8(ascii: "\"")
                 }
-                start = index + 1
+            } else {
+                writeEscaping(bytes)
             }
-            if start < bytes.count { buffer.writeBytes(bytes[start..<bytes.count]) }
         }
+    }
+
+    private mutating func writeEscaping(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var start = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard Self.needsEscape(byte) else { continue }
+            if start < index { buffer.writeBytes(bytes[start..<index]) }
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case 0x0A: buffer.writeStaticString("\\n")
+            case 0x0D: buffer.writeStaticString("\\r")
+            case 0x09: buffer.writeStaticString("\\t")
+            case 0x08: buffer.writeStaticString("\\b")
+            case 0x0C: buffer.writeStaticString("\\f")
+            default:
+                buffer.writeStaticString("\\u00")
+                buffer.writeInteger(Self.hex[Int(byte >> 4)])
+                buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+            }
+            start = index + 1
+        }
+        if start < bytes.count { buffer.writeBytes(bytes[start..<bytes.count]) }
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 }
