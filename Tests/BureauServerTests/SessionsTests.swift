@@ -71,6 +71,23 @@ struct SessionsTests {
         #expect(session.store.read { ($0.users.count, $0.sessions.count) } == (2, 3))
     }
 
+    @Test("a browser whose session expired signs in again with its stale cookie")
+    func signInAfterExpiry() async throws {
+        let session = SessionHarness()
+        try await session.harness.application.test(.router) { client in
+            let stale = try await session.signIn(client)
+            session.clock.advance(by: .seconds(86_400))
+            var headers = HTTPFields()
+            headers[.cookie] = stale
+            headers[Self.secFetchSite] = "same-origin"
+            let again = try await client.send(.post, "/api/auth/dev-login", json: #"{"email": "ada@example.com"}"#, headers: headers)
+            #expect(again.status == .ok)
+            let fresh = try #require(again.headers[.setCookie]).prefix { $0 != ";" }
+            #expect(try await client.send(.get, "/api/auth/me", cookie: String(fresh)).status == .ok)
+            #expect(try await client.send(.get, "/api/auth/me", cookie: stale).status == .unauthorized)
+        }
+    }
+
     @Test("a login with the session cookie of a browser already signed in replaces that session")
     func loginReplacesSession() async throws {
         let session = SessionHarness()
@@ -98,6 +115,8 @@ struct SessionsTests {
             }
             let malformed = try await client.send(.post, "/api/auth/dev-login", json: "{")
             #expect(malformed.status == .badRequest && malformed.code == "malformed_json")
+            let badKey = try await client.send(.post, "/api/auth/dev-login", key: "lb_k_wrong", json: #"{"email": "ada@example.com"}"#)
+            #expect(badKey.status == .unauthorized && badKey.code == "invalid_api_key", "a bad key is judged even here")
         }
         #expect(session.store.read { $0.users.isEmpty && $0.sessions.isEmpty })
 

@@ -12,7 +12,8 @@ import Hummingbird
 /// 3. the general rate limit, per authenticated user, or per client address without valid credentials,
 ///    so refused requests count too; over the limit: 429 `rate_limited` with `Retry-After` equal to `t`;
 /// 4. the authentication requirement: 401 (clearing a refused session cookie), or 429
-///    `api_key_auth_blocked` for a blocked client's key; the sign-in path (``publicPaths``) is exempt;
+///    `api_key_auth_blocked` for a blocked client's key; the sign-in path (``publicPaths``) is exempt
+///    unless it was sent a bad key;
 /// 5. for a cookie-authenticated POST/PATCH/PUT/DELETE, the origin check (``CrossSiteRequestCheck``):
 ///    403 `cross_site_request` unless it comes from the server's own pages.
 ///
@@ -49,7 +50,9 @@ struct APIAccessMiddleware: RouterMiddleware {
             if case .session = identity.method, CrossSiteRequestCheck.changesState(request.method), !origin.isSameOrigin(request.headers) {
                 throw ErrorWithHeaders(error: APIError.crossSiteRequest, headers: fields(value))
             }
-        } else if !Self.publicPaths.contains(request.uri.path) {
+        } else if !Self.publicPaths.contains(request.uri.path) || context.presentedInvalidKey || context.apiKeyBlockedForSeconds != nil {
+            // A public path still refuses a bad key (it is judged like anywhere else); a stale cookie is
+            // no obstacle there: signing in again is what it is for.
             var headers = fields(value)
             if context.presentedInvalidSession { headers.append(HTTPField(name: .setCookie, value: cookie.clearing)) }
             throw ErrorWithHeaders(error: APIKeyAuthentication.refusal(for: context), headers: headers)
