@@ -73,7 +73,10 @@ struct SessionPersistenceTests {
         let temporary = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: temporary.dataPath, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: Self.formatOneFixture) {
-            try FileManager.default.copyItem(atPath: Self.formatOneFixture + "/" + name, toPath: temporary.dataPath + "/" + name)
+            let target = temporary.dataPath + "/" + name
+            try FileManager.default.copyItem(atPath: Self.formatOneFixture + "/" + name, toPath: target)
+            // A checkout does not keep the 0600 the server gave them.
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
         }
         let snapshot = temporary.dataPath + "/" + StorageFileName.snapshot(3)
         let summary = try StorageTools.inspectSnapshot(at: snapshot)
