@@ -120,6 +120,7 @@ let package = Package(
             name: "BureauAuthTests",
             dependencies: [
                 "BureauAuth", "BureauStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

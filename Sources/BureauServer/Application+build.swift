@@ -16,6 +16,12 @@ public struct BureauServices: Sendable {
     public let isWritable: @Sendable () -> Bool
     /// The open activity streams, told of every commit of `store`.
     public let activity: ActivityHub
+    /// Checks session cookies and enforces their timeouts.
+    public let sessions: SessionVerifier
+    /// Starts and ends sessions.
+    public let issuer: SessionIssuer
+    /// The session cookie's name and attributes (`auth.cookie_secure`).
+    public let cookie: SessionCookie
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes.
@@ -32,9 +38,13 @@ public struct BureauServices: Sendable {
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
         self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
+        self.sessions = SessionVerifier(store: store, lifetime: settings.sessionLifetime)
+        self.issuer = SessionIssuer(store: store)
+        self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
         let hub = ActivityHub(bufferLimit: settings.streamBufferEvents)
         self.activity = hub
         store.observe { hub.publish($0) }
+        store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }
         store.observeDurability { hub.markDurable(through: $0) }
     }
 }
@@ -47,11 +57,20 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
-    router.add(middleware: APIAccessMiddleware(verifier: services.verifier, limits: services.rateLimits))
+    router.add(
+        middleware: APIAccessMiddleware(
+            verifier: services.verifier,
+            limits: services.rateLimits,
+            sessions: services.sessions,
+            cookie: services.cookie,
+            origin: CrossSiteRequestCheck(publicOrigin: services.settings.origin)
+        )
+    )
 
     let recording = RecordingRouter(router: router, table: routes)
     HealthController(isWritable: services.isWritable).register(on: recording)
     recording.addRoutes(AuthController(store: services.store).endpoints, atPath: "/api/auth")
+    recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
     recording.addRoutes(
         APIKeysController(store: services.store, verifier: services.verifier, hasher: services.hasher, settings: services.settings)
             .endpoints,
@@ -83,6 +102,15 @@ public func buildApplication(
         [rateLimits = services.rateLimits] in
         rateLimits.sweep()
     }
+    // Session uses are written and expired sessions pruned on the same beat as key uses.
+    let sessionSweep = PeriodicService(
+        name: "session-sweep",
+        interval: .seconds(services.settings.keyUsageFlushSeconds),
+        clock: ContinuousClock(),
+        logger: logger
+    ) { [sessions = services.sessions] in
+        try await sessions.flushAndPrune()
+    }
     let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
     return Application(
         router: buildRouter(services),
@@ -92,7 +120,7 @@ public func buildApplication(
         ),
         // Shut down in reverse order: the server drains (open streams end on graceful shutdown, so they
         // never hold it up), key usage is flushed, then extra services (the final snapshot) run their last step.
-        services: extraServices + [usageFlush, rateLimitSweep, heartbeat],
+        services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

@@ -6,7 +6,8 @@ import NIOCore
 /// How a request proved who it is.
 public enum AuthenticationMethod: Sendable, Equatable {
     case apiKey(APIKeyID)
-    case session
+    /// A browser session cookie; the id lets logout close the streams the session opened.
+    case session(SessionID)
 }
 
 /// The user a request acts for, and how it was established.
@@ -28,6 +29,9 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
     public var identity: Identity?
     /// `true` when the request presented an API key that did not authenticate.
     public var presentedInvalidKey: Bool = false
+    /// `true` when the request presented (without an API key) a session cookie that did not authenticate:
+    /// unknown, ended or expired. Its refusal also clears the cookie.
+    public var presentedInvalidSession: Bool = false
     /// The client's address: the socket peer, or what a trusted proxy reports (set before authentication).
     public var clientAddress: IPAddress = .unspecified
     /// Set by authentication when the request presented an API key that was refused unchecked because its

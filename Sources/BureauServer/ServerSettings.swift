@@ -1,4 +1,5 @@
 import BureauAuth
+import BureauStore
 
 /// What the HTTP layer needs to know from the configuration (read and validated by the command line).
 public struct ServerSettings: Sendable, Equatable {
@@ -12,6 +13,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodyBytes: Int = 1_048_576
     /// `auth.bcrypt_cost`: cost of new key hashes.
     public var bcryptCost: Int = 10
+    /// `auth.cookie_secure`: `false` drops `Secure` and the `__Host-` prefix from the session cookie
+    /// (plain-HTTP localhost).
+    public var cookieSecure: Bool = true
+    /// `auth.dev_login`: serve `POST /api/auth/dev-login`.
+    public var devLogin: Bool = false
+    /// `auth.session_idle_seconds`: a session unused this long ends.
+    public var sessionIdleSeconds: Int = 86_400
+    /// `auth.session_absolute_seconds`: a session ends this long after it started, whatever its use.
+    public var sessionAbsoluteSeconds: Int = 604_800
     /// `auth.max_keys_per_user`: active keys one user may hold (409 beyond).
     public var maxKeysPerUser: Int = 100
     /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
@@ -27,4 +37,9 @@ public struct ServerSettings: Sendable, Equatable {
 
     /// The origin clients reach the server at.
     public var origin: String { publicOrigin ?? "http://\(host):\(port)" }
+
+    /// The session timeouts.
+    public var sessionLifetime: SessionLifetime {
+        SessionLifetime(idleSeconds: sessionIdleSeconds, absoluteSeconds: sessionAbsoluteSeconds)
+    }
 }

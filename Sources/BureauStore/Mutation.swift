@@ -15,6 +15,14 @@ public enum Mutation: Hashable, Sendable, Codable {
     case desktopDeleted(DesktopDeletion)
     case taskCreated(TaskCreation)
     case taskUpdated(TaskChange)
+    /// A browser session starts (a login).
+    case sessionCreated(SessionRecord)
+    /// A session ends at its user's request (logout).
+    case sessionEnded(SessionEnding)
+    /// Persists `lastSeenAt` of sessions, batched; the in-memory value moves on every request.
+    case sessionsUsed([SessionUse])
+    /// Drops sessions whose timeout passed.
+    case sessionsPruned(SessionPruning)
 
     /// A short stable name of the mutation's kind (for logs, metrics and file inspection).
     public var kind: String {
@@ -28,6 +36,10 @@ public enum Mutation: Hashable, Sendable, Codable {
         case .desktopDeleted: "desktop.deleted"
         case .taskCreated: "task.created"
         case .taskUpdated: "task.updated"
+        case .sessionCreated: "session.created"
+        case .sessionEnded: "session.ended"
+        case .sessionsUsed: "session.used"
+        case .sessionsPruned: "session.pruned"
         }
     }
 }

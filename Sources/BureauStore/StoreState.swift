@@ -27,6 +27,11 @@ public struct StoreState: Sendable, Equatable {
     /// Remembered `Idempotency-Key`s of task creations.
     public internal(set) var idempotency: [IdempotencyScope: IdempotencyRecord] = [:]
 
+    /// Live browser sessions by id (ended and expired ones are removed).
+    public internal(set) var sessions: [SessionID: SessionRecord] = [:]
+    /// Live sessions by the digest of their secret.
+    public internal(set) var sessionIDsByDigest: [SessionDigest: SessionID] = [:]
+
     /// The recent activity of each user (at most ``activityCapacity`` events each), for stream resumes
     /// and the activity list. Rebuilt by replaying the log like everything else, and kept in snapshots.
     public internal(set) var activity: [UserID: UserActivity] = [:]
@@ -95,6 +100,8 @@ extension StoreState {
             guard task.status.canMove(to: change.status) else {
                 throw fail("transition \(task.status.rawValue) → \(change.status.rawValue)")
             }
+        case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
+            try validateSession(mutation, fail: fail)
         }
     }
 
@@ -162,6 +169,8 @@ extension StoreState {
             tasks[change.id]?.status = change.status
             if let result = change.result { tasks[change.id]?.result = result }
             tasks[change.id]?.updatedAt = change.at
+        case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
+            applySession(mutation)
         }
         let events = activityEvents(of: mutation, sequence: sequence, deletion: deletion)
         record(events)

@@ -19,4 +19,13 @@ public struct User: Hashable, Sendable, Codable {
     public static func normalise(email: String) -> String {
         email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
+
+    /// Whether a (normalised) email is a plausible address: one `@` with something on each side, no
+    /// spaces or control characters, a dot inside the domain, at most 254 characters.
+    public static func isPlausible(email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !email.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+    }
 }

@@ -46,7 +46,7 @@ struct PlaintextKeyTests {
             if name.hasSuffix(".snap") {
                 // Look inside the compressed body too.
                 let (header, _) = try SnapshotFile.decode(bytes, file: name)
-                bytes += try Zlib.decompress(bytes[SnapshotHeader.size...], expectedSize: Int(header.bodySize))
+                bytes += try Zlib.decompress(bytes[header.size...], expectedSize: Int(header.bodySize))
             }
             files += 1
             #expect(!Self.contains(bytes, plaintext), "\(name) holds the plaintext key")

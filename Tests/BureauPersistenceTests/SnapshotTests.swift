@@ -122,11 +122,12 @@ struct SnapshotTests {
         try await harness.close()
         let path = temporary.dataPath + "/" + StorageFileName.snapshot(UInt64(Sample.everyKind().count))
         var bytes = try POSIXFileSystem().readFile(path)
-        bytes[8] = 2
+        let newer = SnapshotHeader.currentVersion + 1
+        bytes[8] = UInt8(newer)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let name = StorageFileName.snapshot(UInt64(Sample.everyKind().count))
-        #expect(throws: StorageError.unknownFormatVersion(file: name, version: 2)) { _ = try StorageTools.verifySnapshot(at: path) }
-        #expect(throws: StorageError.unknownFormatVersion(file: name, version: 2)) { _ = try StorageTools.inspectSnapshot(at: path) }
+        #expect(throws: StorageError.unknownFormatVersion(file: name, version: newer)) { _ = try StorageTools.verifySnapshot(at: path) }
+        #expect(throws: StorageError.unknownFormatVersion(file: name, version: newer)) { _ = try StorageTools.inspectSnapshot(at: path) }
         let recovered = try StorageHarness.open(temporary.dataPath).recovered
         #expect(recovered.snapshot == nil)
         #expect(recovered.state == (try Sample.state(after: Sample.everyKind())))

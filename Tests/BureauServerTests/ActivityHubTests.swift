@@ -28,8 +28,8 @@ struct ActivityHubTests {
         let hub = ActivityHub(bufferLimit: 16)
         let ada = UserID.random()
         let bob = UserID.random()
-        let adaStream = try #require(hub.subscribe(userID: ada, method: .session))
-        let bobStream = try #require(hub.subscribe(userID: bob, method: .session))
+        let adaStream = try #require(hub.subscribe(userID: ada, method: .session(.random())))
+        let bobStream = try #require(hub.subscribe(userID: bob, method: .session(.random())))
         hub.publish(desktopEvent(sequence: 1, of: ada))
         hub.markDurable(through: 1)
         hub.heartbeat()
@@ -44,17 +44,17 @@ struct ActivityHubTests {
         #expect(await drain(bobStream) == ["heartbeat", "2"])
         #expect(adaStream.closeReason == .shuttingDown)
         #expect(hub.openStreams == 0)
-        #expect(hub.subscribe(userID: ada, method: .session) == nil, "no new streams after shutdown")
+        #expect(hub.subscribe(userID: ada, method: .session(.random())) == nil, "no new streams after shutdown")
     }
 
     @Test("a stream whose buffer is full is closed and dropped; the others keep receiving")
     func overflowCloses() async throws {
         let hub = ActivityHub(bufferLimit: 3)
         let ada = UserID.random()
-        let slow = try #require(hub.subscribe(userID: ada, method: .session))
+        let slow = try #require(hub.subscribe(userID: ada, method: .session(.random())))
         for sequence in 1...3 { hub.publish(desktopEvent(sequence: UInt64(sequence), of: ada)) }
         hub.markDurable(through: 3)
-        let fast = try #require(hub.subscribe(userID: ada, method: .session))
+        let fast = try #require(hub.subscribe(userID: ada, method: .session(.random())))
         hub.publish(desktopEvent(sequence: 4, of: ada))
         hub.markDurable(through: 4)
         #expect(slow.closeReason == .fellBehind)
@@ -71,7 +71,7 @@ struct ActivityHubTests {
     func heldUntilDurable() async throws {
         let hub = ActivityHub(bufferLimit: 8)
         let ada = UserID.random()
-        let stream = try #require(hub.subscribe(userID: ada, method: .session))
+        let stream = try #require(hub.subscribe(userID: ada, method: .session(.random())))
         hub.publish(desktopEvent(sequence: 7, of: ada))
         hub.publish(desktopEvent(sequence: 8, of: ada))
         hub.markDurable(through: 6)

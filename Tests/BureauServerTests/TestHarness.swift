@@ -15,9 +15,10 @@ struct TestHarness {
     init(
         settings: ServerSettings = TestHarness.settings,
         clock: any MonotonicClock = SystemMonotonicClock(),
-        activityCapacity: Int = StoreState.defaultActivityCapacity
+        activityCapacity: Int = StoreState.defaultActivityCapacity,
+        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
     ) {
-        store = BureauStore(state: StoreState(activityCapacity: activityCapacity))
+        store = BureauStore(state: StoreState(activityCapacity: activityCapacity), now: now)
         services = BureauServices(store: store, settings: settings, clock: clock)
     }
 

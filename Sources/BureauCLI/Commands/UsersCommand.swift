@@ -46,14 +46,9 @@ struct UsersCommand: AsyncParsableCommand {
             print("created user \(user.id) <\(user.email)>")
         }
 
-        /// A plausible address: one `@` with something on each side, no spaces or control characters,
-        /// a dot in the domain, at most 254 characters.
+        /// A plausible address (``User/isPlausible(email:)``).
         static func validate(email: String) throws(CommandFailure) {
-            let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-            let plausible =
-                email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-                && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-                && !email.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+            let plausible = User.isPlausible(email: email)
             guard plausible else { throw CommandFailure("\"\(email)\" is not an email address") }
         }
     }

@@ -40,6 +40,10 @@ public struct BureauConfiguration: Sendable {
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
+        server.cookieSecure = loaded.boolean("auth.cookie_secure")
+        server.devLogin = loaded.boolean("auth.dev_login")
+        server.sessionIdleSeconds = loaded.integer("auth.session_idle_seconds")
+        server.sessionAbsoluteSeconds = loaded.integer("auth.session_absolute_seconds")
         server.heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
         self.server = server
         dataDirectory = loaded.string("storage.data_dir")

@@ -61,6 +61,18 @@ extension ConfigurationKey {
         .init(name: "auth.bcrypt_cost", kind: .integer(4...31), defaultValue: "10", summary: "bcrypt cost of new key hashes"),
         .init(name: "auth.cookie_secure", kind: .boolean, defaultValue: "true", summary: "false = plain-HTTP localhost mode"),
         .init(name: "auth.dev_login", kind: .boolean, defaultValue: "false", summary: "enable POST /api/auth/dev-login"),
+        .init(
+            name: "auth.session_idle_seconds",
+            kind: .integer(60...(86_400 * 365)),
+            defaultValue: "86400",
+            summary: "a browser session unused this long ends"
+        ),
+        .init(
+            name: "auth.session_absolute_seconds",
+            kind: .integer(60...(86_400 * 365)),
+            defaultValue: "604800",
+            summary: "a browser session ends this long after sign-in, whatever its use"
+        ),
         .init(name: "auth.max_keys_per_user", kind: .integer(1...100_000), defaultValue: "100", summary: "active API keys per user (409 beyond)"),
         .init(name: "auth.key_usage_flush_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "how often lastUsedAt is persisted"),
         .init(

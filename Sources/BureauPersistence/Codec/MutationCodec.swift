@@ -17,6 +17,10 @@ public enum MutationCodec {
         case desktopDeleted = 7
         case taskCreated = 8
         case taskUpdated = 9
+        case sessionCreated = 10
+        case sessionEnded = 11
+        case sessionsUsed = 12
+        case sessionsPruned = 13
     }
 
     /// The record type and payload of `mutation`.
@@ -66,6 +70,21 @@ public enum MutationCodec {
             w.write(DomainCodes.code(of: change.status))
             w.writeOptional(change.result) { $0.write($1) }
             w.write(change.at)
+        case .sessionCreated(let session):
+            type = .sessionCreated
+            w.write(session)
+        case .sessionEnded(let ending):
+            type = .sessionEnded
+            w.write(ending.id.uuid)
+            w.write(ending.at)
+        case .sessionsUsed(let uses):
+            type = .sessionsUsed
+            w.writeSessionTimes(uses.map { ($0.id, $0.at) })
+        case .sessionsPruned(let pruning):
+            type = .sessionsPruned
+            w.write(pruning.at)
+            w.writeVarint(UInt64(pruning.ids.count))
+            for id in pruning.ids { w.write(id.uuid) }
         }
         return (type.rawValue, w.bytes)
     }
@@ -122,6 +141,19 @@ public enum MutationCodec {
                     at: try r.readTimestamp()
                 )
             )
+        case .sessionCreated:
+            return .sessionCreated(try r.readSessionRecord())
+        case .sessionEnded:
+            return .sessionEnded(SessionEnding(id: SessionID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .sessionsUsed:
+            return .sessionsUsed(try r.readSessionTimes().map { SessionUse(id: $0.0, at: $0.1) })
+        case .sessionsPruned:
+            let at = try r.readTimestamp()
+            let count = try r.readCount(minimumSize: 16)
+            var ids: [SessionID] = []
+            ids.reserveCapacity(count)
+            for _ in 0..<count { ids.append(SessionID(uuid: try r.readUUID())) }
+            return .sessionsPruned(SessionPruning(ids: ids, at: at))
         }
     }
 }

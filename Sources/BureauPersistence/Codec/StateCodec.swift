@@ -15,6 +15,7 @@ public enum StateCodec {
         case tasks = 4
         case idempotency = 5
         case activity = 6
+        case sessions = 7
     }
 
     /// The body bytes of `records`.
@@ -27,6 +28,7 @@ public enum StateCodec {
         section(.tasks, records.tasks, into: &w) { $0.write($1) }
         section(.idempotency, records.idempotency, into: &w) { $0.write($1) }
         section(.activity, records.activity, into: &w) { $0.write($1) }
+        section(.sessions, records.sessions, into: &w) { $0.write($1) }
         w.write(Section.end.rawValue)
         return w.bytes
     }
@@ -74,6 +76,7 @@ public enum StateCodec {
             case .tasks: records.tasks = try list(&s) { r throws(CodecError) in try r.readMissionTask() }
             case .idempotency: records.idempotency = try list(&s) { r throws(CodecError) in try r.readIdempotencyRecord() }
             case .activity: records.activity = try list(&s) { r throws(CodecError) in try r.readUserActivityRecord() }
+            case .sessions: records.sessions = try list(&s) { r throws(CodecError) in try r.readSessionRecord() }
             case .end, nil: break
             }
             try r.skip(Int(length))

@@ -13,14 +13,39 @@ public struct RecordCounts: Sendable, Hashable, Codable, CustomStringConvertible
     public var tasks: UInt64
     /// Remembered `Idempotency-Key`s.
     public var idempotencyRecords: UInt64
+    /// Live browser sessions (0 in files written before sessions existed).
+    public var sessions: UInt64
 
     /// Counts given one by one.
-    public init(users: UInt64 = 0, apiKeys: UInt64 = 0, desktops: UInt64 = 0, tasks: UInt64 = 0, idempotencyRecords: UInt64 = 0) {
+    public init(
+        users: UInt64 = 0,
+        apiKeys: UInt64 = 0,
+        desktops: UInt64 = 0,
+        tasks: UInt64 = 0,
+        idempotencyRecords: UInt64 = 0,
+        sessions: UInt64 = 0
+    ) {
         self.users = users
         self.apiKeys = apiKeys
         self.desktops = desktops
         self.tasks = tasks
         self.idempotencyRecords = idempotencyRecords
+        self.sessions = sessions
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case users, apiKeys, desktops, tasks, idempotencyRecords, sessions
+    }
+
+    /// Decodes counts; `sessions` may be absent (exports written before sessions existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        users = try container.decode(UInt64.self, forKey: .users)
+        apiKeys = try container.decode(UInt64.self, forKey: .apiKeys)
+        desktops = try container.decode(UInt64.self, forKey: .desktops)
+        tasks = try container.decode(UInt64.self, forKey: .tasks)
+        idempotencyRecords = try container.decode(UInt64.self, forKey: .idempotencyRecords)
+        sessions = try container.decodeIfPresent(UInt64.self, forKey: .sessions) ?? 0
     }
 
     /// The counts of `state`.
@@ -30,12 +55,13 @@ public struct RecordCounts: Sendable, Hashable, Codable, CustomStringConvertible
             apiKeys: UInt64(state.apiKeys.count),
             desktops: UInt64(state.desktops.count),
             tasks: UInt64(state.tasks.count),
-            idempotencyRecords: UInt64(state.idempotency.count)
+            idempotencyRecords: UInt64(state.idempotency.count),
+            sessions: UInt64(state.sessions.count)
         )
     }
 
     public var description: String {
-        "users \(users), api_keys \(apiKeys), desktops \(desktops), tasks \(tasks), idempotency \(idempotencyRecords)"
+        "users \(users), api_keys \(apiKeys), desktops \(desktops), tasks \(tasks), idempotency \(idempotencyRecords), sessions \(sessions)"
     }
 }
 
@@ -56,6 +82,8 @@ public struct StateRecords: Sendable, Equatable {
     public var idempotency: [IdempotencyRecord]
     /// Each user's recent activity (users by id), events oldest first.
     public var activity: [UserActivityRecord]
+    /// Live browser sessions by id (digests only: no session secret exists to be stored).
+    public var sessions: [SessionRecord]
 
     /// The records of `state` in canonical order.
     public init(_ state: StoreState) {
@@ -91,6 +119,7 @@ public struct StateRecords: Sendable, Equatable {
         activity = state.activity.keys.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
             state.activity[userID].map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, events: Array($0.events)) }
         }
+        sessions = state.sessions.values.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
     }
 
     /// Records given as lists (a decoded snapshot), in the order they are to be indexed.
@@ -101,9 +130,11 @@ public struct StateRecords: Sendable, Equatable {
         desktops: [Desktop],
         tasks: [MissionTask],
         idempotency: [IdempotencyRecord],
-        activity: [UserActivityRecord] = []
+        activity: [UserActivityRecord] = [],
+        sessions: [SessionRecord] = []
     ) {
         self.activity = activity
+        self.sessions = sessions
         self.sequence = sequence
         self.users = users
         self.apiKeys = apiKeys
@@ -119,7 +150,8 @@ public struct StateRecords: Sendable, Equatable {
             apiKeys: UInt64(apiKeys.count),
             desktops: UInt64(desktops.count),
             tasks: UInt64(tasks.count),
-            idempotencyRecords: UInt64(idempotency.count)
+            idempotencyRecords: UInt64(idempotency.count),
+            sessions: UInt64(sessions.count)
         )
     }
 
@@ -148,6 +180,7 @@ public struct StateRecords: Sendable, Equatable {
             else { throw InconsistentState(reason: "activity of user \(record.userID) is out of order or of another user") }
             state.restoreActivity(of: record.userID, UserActivity(events: record.events, droppedThrough: record.droppedThrough))
         }
+        try state.restoreSessions(sessions)
         return state
     }
 

@@ -53,13 +53,13 @@ public enum SnapshotFile {
         case .failure(.unknownVersion(let version)): throw .unknownFormatVersion(file: file, version: version)
         case .failure(let problem): throw .corruptSnapshot(file: file, reason: problem.description)
         }
-        guard UInt64(bytes.count - SnapshotHeader.size) == header.compressedSize else {
+        guard UInt64(bytes.count - header.size) == header.compressedSize else {
             throw .corruptSnapshot(
                 file: file,
-                reason: "the body has \(bytes.count - SnapshotHeader.size) bytes, the header says \(header.compressedSize)"
+                reason: "the body has \(bytes.count - header.size) bytes, the header says \(header.compressedSize)"
             )
         }
-        let checksum = bytes.withUnsafeBytes { CRC32.castagnoli.checksum(UnsafeRawBufferPointer(rebasing: $0[SnapshotHeader.size...])) }
+        let checksum = bytes.withUnsafeBytes { CRC32.castagnoli.checksum(UnsafeRawBufferPointer(rebasing: $0[header.size...])) }
         guard checksum == header.bodyChecksum else { throw .corruptSnapshot(file: file, reason: "body checksum mismatch") }
         return header
     }
@@ -70,7 +70,7 @@ public enum SnapshotFile {
         guard header.bodySize <= UInt64(Int.max) else { throw .corruptSnapshot(file: file, reason: "body size out of range") }
         let body: [UInt8]
         do throws(Zlib.Failure) {
-            body = try Zlib.decompress(bytes[SnapshotHeader.size...], expectedSize: Int(header.bodySize))
+            body = try Zlib.decompress(bytes[header.size...], expectedSize: Int(header.bodySize))
         } catch {
             throw .corruptSnapshot(file: file, reason: error.description)
         }

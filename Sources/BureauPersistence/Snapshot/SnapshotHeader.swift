@@ -1,22 +1,30 @@
 import BureauStore
 
-/// The uncompressed header of a snapshot file (format 1), 96 bytes, little-endian:
+/// The uncompressed header of a snapshot file, little-endian. Format 2 (written now) is 104 bytes:
 ///
 /// ```
 ///  0 magic "BUREAUSN"        8 format version (u16)    10 header size (u16)     12 flags (u32, 0)
 /// 16 sequence (u64)         24 created at (i64, ms)
-/// 32 users  40 api keys  48 desktops  56 tasks  64 idempotency records (u64 each)
-/// 72 body size (u64)        80 compressed body size (u64)
-/// 88 CRC-32C of the compressed body (u32)           92 CRC-32C of bytes 0..<92 (u32)
+/// 32 users  40 api keys  48 desktops  56 tasks  64 idempotency records  72 sessions (u64 each)
+/// 80 body size (u64)        88 compressed body size (u64)
+/// 96 CRC-32C of the compressed body (u32)           100 CRC-32C of bytes 0..<100 (u32)
 /// ```
+/// Format 1 (written before sessions existed, still read) is the same without the sessions count:
+/// 96 bytes, its sizes and checksums 8 bytes earlier; its body holds no sessions.
 /// The zlib-compressed body (``StateCodec``) follows; the file is exactly header plus body.
 public struct SnapshotHeader: Sendable, Hashable, Codable {
     /// The magic bytes.
     public static let magic: [UInt8] = Array("BUREAUSN".utf8)
-    /// The format this version writes and reads.
-    public static let currentVersion: UInt16 = 1
-    /// Bytes in a format 1 header.
-    public static let size = 96
+    /// The format this version writes.
+    public static let currentVersion: UInt16 = 2
+    /// The formats this version reads.
+    public static let readableVersions: ClosedRange<UInt16> = 1...2
+
+    /// Bytes in a header of `version` (format 1: 96; format 2: 104).
+    public static func size(of version: UInt16) -> Int { version >= 2 ? 104 : 96 }
+
+    /// Bytes in this header: where the body starts.
+    public var size: Int { Self.size(of: version) }
 
     /// The format version.
     public var version: UInt16
@@ -52,16 +60,18 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
         self.bodyChecksum = bodyChecksum
     }
 
-    /// The header's bytes, checksum included.
+    /// The header's bytes in its version's layout, checksum included (a format 1 header has no room for
+    /// a sessions count: it is only written by tests of older files).
     public var bytes: [UInt8] {
-        var w = BinaryWriter(capacity: Self.size)
+        var w = BinaryWriter(capacity: size)
         w.writeRaw(Self.magic)
         w.write(version)
-        w.write(UInt16(Self.size))
+        w.write(UInt16(size))
         w.write(UInt32(0))
         w.write(sequence)
         w.write(UInt64(bitPattern: createdAt.millisecondsSinceEpoch))
         for count in [counts.users, counts.apiKeys, counts.desktops, counts.tasks, counts.idempotencyRecords] { w.write(count) }
+        if version >= 2 { w.write(counts.sessions) }
         w.write(bodySize)
         w.write(compressedSize)
         w.write(bodyChecksum)
@@ -79,7 +89,7 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
 
         public var description: String {
             switch self {
-            case .tooShort(let count): "only \(count) bytes, a snapshot header needs \(SnapshotHeader.size)"
+            case .tooShort(let count): "only \(count) bytes, a snapshot header needs \(SnapshotHeader.size(of: 1)) or more"
             case .badMagic: "not a snapshot (bad magic)"
             case .unknownVersion(let version): "unknown snapshot format version \(version) (written by a newer version?)"
             case .checksumMismatch: "header checksum mismatch"
@@ -96,7 +106,8 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
         }
         guard bytes.count >= 10 else { return .failure(.tooShort(bytes.count)) }
         let version = UInt16(bytes[8]) | UInt16(bytes[9]) << 8
-        guard version == currentVersion else { return .failure(.unknownVersion(version)) }
+        guard readableVersions.contains(version) else { return .failure(.unknownVersion(version)) }
+        let size = Self.size(of: version)
         guard bytes.count >= size else { return .failure(.tooShort(bytes.count)) }
         var r = BinaryReader(bytes, range: 10..<size)
         do throws(CodecError) {
@@ -109,7 +120,8 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
                 apiKeys: try r.readUInt64(),
                 desktops: try r.readUInt64(),
                 tasks: try r.readUInt64(),
-                idempotencyRecords: try r.readUInt64()
+                idempotencyRecords: try r.readUInt64(),
+                sessions: version >= 2 ? try r.readUInt64() : 0
             )
             let bodySize = try r.readUInt64()
             let compressedSize = try r.readUInt64()

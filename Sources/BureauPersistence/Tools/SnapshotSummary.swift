@@ -30,6 +30,7 @@ public struct SnapshotSummary: Sendable, Hashable, Codable, CustomStringConverti
             desktops: \(counts.desktops)
             tasks: \(counts.tasks)
             idempotency records: \(counts.idempotencyRecords)
+            sessions: \(counts.sessions)
             body: \(header.bodySize) bytes, \(header.compressedSize) compressed (ratio \((ratio * 10).rounded() / 10))
             file size: \(fileSize) bytes
             body checksum: \(bodyChecksumValid ? "ok" : "MISMATCH")

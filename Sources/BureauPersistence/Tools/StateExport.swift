@@ -24,6 +24,9 @@ public struct StateExport: Sendable, Codable, Equatable {
     public var idempotencyRecords: [IdempotencyRecord]
     /// Each user's recent activity (absent in exports written before it existed).
     public var activity: [UserActivityRecord]?
+    /// Live browser sessions, each with the SHA-256 digest of its secret (the secret itself is never
+    /// stored); absent in exports written before sessions existed.
+    public var sessions: [SessionRecord]?
 
     /// The export of `records`, in their canonical order.
     public init(_ records: StateRecords) {
@@ -37,6 +40,7 @@ public struct StateExport: Sendable, Codable, Equatable {
         tasks = records.tasks
         idempotencyRecords = records.idempotency
         activity = records.activity
+        sessions = records.sessions
     }
 
     /// The records this export holds.
@@ -48,7 +52,8 @@ public struct StateExport: Sendable, Codable, Equatable {
             desktops: desktops,
             tasks: tasks,
             idempotency: idempotencyRecords,
-            activity: activity ?? []
+            activity: activity ?? [],
+            sessions: sessions ?? []
         )
     }
 }

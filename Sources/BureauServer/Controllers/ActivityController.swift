@@ -49,15 +49,18 @@ struct ActivityController {
         }
         // Subscribed first, then the backlog read: an event committed in between is in both, and the
         // writer skips ids it has already sent, so nothing is lost and nothing is sent twice.
-        let (replay, keyActive) = store.read { state in
+        let (replay, credentialLive) = store.read { state in
             let replay = state.activityReplay(of: identity.userID, after: lastSeen)
-            guard case .apiKey(let keyID) = identity.method else { return (replay, true) }
-            return (replay, state.apiKeys[keyID]?.isActive == true)
+            switch identity.method {
+            case .apiKey(let keyID): return (replay, state.apiKeys[keyID]?.isActive == true)
+            case .session(let sessionID): return (replay, state.sessions[sessionID] != nil)
+            }
         }
-        guard keyActive else {
-            // Revoked between authentication and subscription: the revocation's close may have missed it.
+        guard credentialLive else {
+            // Revoked or logged out between authentication and subscription: the close may have missed it.
             subscription.close(.credentialRevoked)
-            throw APIError.unauthenticated(keyPresented: true)
+            if case .apiKey = identity.method { throw APIError.unauthenticated(keyPresented: true) }
+            throw APIError.unauthenticated(keyPresented: false)
         }
         let resetTime = store.now()
         var headers = HTTPFields()

@@ -11,16 +11,18 @@ import HummingbirdCore
 /// left to ``APIAccessMiddleware`` after the rate limits have counted the request. A client blocked from
 /// API-key authentication has its key refused before anything about the key is looked at.
 enum APIKeyAuthentication {
+    /// Returns `true` when the request presented a key (valid or not), which then judges it alone.
+    @discardableResult
     static func authenticate(
         _ request: Request,
         context: inout BureauRequestContext,
         verifier: APIKeyVerifier,
         rateLimits: APIRateLimits
-    ) async {
-        guard let presented = presentedKey(in: request.headers) ?? presentedQueryKey(in: request.uri) else { return }
+    ) async -> Bool {
+        guard let presented = presentedKey(in: request.headers) ?? presentedQueryKey(in: request.uri) else { return false }
         if case .blocked(let seconds) = rateLimits.apiKeyPermission(for: context.clientAddress) {
             context.apiKeyBlockedForSeconds = seconds
-            return
+            return true
         }
         switch await verifier.verify(presented) {
         case .valid(let userID, let keyID):
@@ -29,6 +31,7 @@ enum APIKeyAuthentication {
             context.presentedInvalidKey = true
             rateLimits.recordFailedAPIKey(from: context.clientAddress)
         }
+        return true
     }
 
     /// The refusal of a request that did not authenticate: 429 for a blocked client's key, else 401.

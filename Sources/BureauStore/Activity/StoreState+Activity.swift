@@ -6,7 +6,7 @@ extension StoreState {
             ActivityEvent(id: ActivityEventID(sequence: sequence, index: index), kind: kind, at: at, userID: userID, subject: subject)
         }
         switch mutation {
-        case .userCreated, .apiKeysUsed:
+        case .userCreated, .apiKeysUsed, .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
             return []
         case .apiKeyCreated(let key):
             return [event(.apiKeyCreated, key.createdAt, key.userID, .apiKey(APIKeySummary(key)))]

@@ -89,7 +89,24 @@ enum Sample {
             .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: uuid(2, 2)), at: time(13))),
             .desktopCreated(desktop(2, of: 2, ordinal: 14)),
             .desktopDeleted(DesktopDeletion(id: DesktopID(uuid: uuid(3, 1)), at: time(15))),
+            .sessionCreated(session(1, of: 1, at: 16)),
+            .sessionCreated(session(2, of: 1, at: 16)),
+            .sessionCreated(session(3, of: 2, at: 17)),
+            .sessionsUsed([SessionUse(id: session(1, of: 1, at: 16).id, at: time(18))]),
+            .sessionEnded(SessionEnding(id: session(2, of: 1, at: 16).id, at: time(19))),
+            .sessionsPruned(SessionPruning(ids: [session(3, of: 2, at: 17).id], at: time(20))),
         ]
+    }
+
+    /// Session `n` of user `user`, started (and last seen) at `time(at)`, its digest derived from `n`.
+    static func session(_ n: UInt64, of user: UInt64, at offset: Int64) -> SessionRecord {
+        SessionRecord(
+            id: SessionID(uuid: uuid(6, n)),
+            userID: UserID(uuid: uuid(1, user)),
+            digest: SessionDigest(bytes: (0..<32).map { UInt8(truncatingIfNeeded: Int($0) * 7 + Int(n)) })!,
+            createdAt: time(offset),
+            lastSeenAt: time(offset)
+        )
     }
 
     /// A user, a desktop, then `tasks` task creations (sequences 1 ... tasks + 2).

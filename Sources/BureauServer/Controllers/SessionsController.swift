@@ -1,0 +1,80 @@
+import BureauAuth
+import BureauStore
+import HTTPTypes
+import Hummingbird
+
+/// `/api/auth/dev-login` (only with `auth.dev_login`) and `/api/auth/logout`: browser sessions start and
+/// end here. A session's secret leaves the server once, in the `Set-Cookie` of the answer that starts it.
+struct SessionsController {
+    /// The development login's path: it answers without credentials (``APIAccessMiddleware/publicPaths``);
+    /// when `auth.dev_login` is off it is not routed at all, so it answers 404 like any absent endpoint.
+    static let devLoginPath = "/api/auth/dev-login"
+
+    let issuer: SessionIssuer
+    let cookie: SessionCookie
+    let settings: ServerSettings
+    let origin: CrossSiteRequestCheck
+
+    init(services: BureauServices) {
+        issuer = services.issuer
+        cookie = services.cookie
+        settings = services.settings
+        origin = CrossSiteRequestCheck(publicOrigin: services.settings.origin)
+    }
+
+    var endpoints: RouteCollection<BureauRequestContext> {
+        let routes = RouteCollection(context: BureauRequestContext.self)
+        if settings.devLogin { routes.post("dev-login", use: devLogin) }
+        routes.post("logout", use: logout)
+        return routes
+    }
+
+    /// `{"email", "name"?}`: finds or creates the user, starts a session, sets the cookie, and answers
+    /// with the user as `/api/auth/me` shows it. A request from another site's page is refused (403), so
+    /// no site can sign a visitor in to an account of its choosing.
+    @Sendable func devLogin(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        guard !origin.isCrossSite(request.headers) else { throw APIError.crossSiteLogin }
+        var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
+        let email = body.string("email", required: true, trimmed: true, length: 1...254).map { User.normalise(email: $0) }
+        let name = body.string("name", required: false, trimmed: true, length: 1...100)
+        if let email, !User.isPlausible(email: email) { body.fail("email", "must be an email address") }
+        try body.throwIfInvalid()
+        guard let email else { throw APIError.invalidField("email", "is required") }
+
+        // A login replaces the browser's current session, if it had one.
+        if case .session(let previous) = context.identity?.method { try await issuer.end(previous) }
+        let started = try await issuer.signIn(email: email, name: name)
+        var headers = HTTPFields()
+        headers[.setCookie] = cookie.setting(started.secret)
+        headers[.cacheControl] = "no-store"
+        return JSONResponse.make(
+            AuthController.MeRepresentation(
+                id: started.user.id.description,
+                email: started.user.email,
+                name: started.user.name,
+                createdAt: started.user.createdAt.rfc3339,
+                authMethod: "session",
+                apiKeyId: nil
+            ),
+            headers: headers
+        )
+    }
+
+    /// Ends the request's session on the server, closes the activity streams it opened, and clears the
+    /// cookie: 204. A request authenticated by an API key has no session to end: 400 `session_required`
+    /// (a key is ended by revoking it).
+    @Sendable func logout(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard case .session(let sessionID) = identity.method else {
+            throw APIError(
+                .badRequest,
+                code: "session_required",
+                detail: "Logout ends a browser session; this request used an API key. Revoke a key with DELETE /api/auth/api-keys/{id}."
+            )
+        }
+        try await issuer.end(sessionID)
+        var response = JSONResponse.noContent()
+        response.headers[.setCookie] = cookie.clearing
+        return response
+    }
+}
