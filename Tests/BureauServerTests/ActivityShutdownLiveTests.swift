@@ -40,11 +40,11 @@ struct ActivityShutdownLiveTests {
                 let start = ContinuousClock.now
                 await group.triggerGracefulShutdown()
                 while try await sse.next() != nil {}
-                #expect(ContinuousClock.now - start < .seconds(5), "the stream ended at shutdown, not by the test's timeout")
+                #expect(ContinuousClock.now - start < .seconds(15), "the stream ended at shutdown, not by the test's timeout")
                 return start
             }
             try await tasks.waitForAll()
-            #expect(ContinuousClock.now - start < .seconds(10), "the server stopped without waiting for the client")
+            #expect(ContinuousClock.now - start < .seconds(25), "the server stopped without waiting for the client")
         }
         #expect(harness.services.activity.openStreams == 0)
     }

@@ -133,7 +133,7 @@ struct ActivityStreamLiveTests {
                     let start = ContinuousClock.now
                     #expect(try await client.send(.delete, "/api/auth/api-keys/\(revokedID)", key: other).status == .noContent)
                     while try await doomed.next() != nil {}
-                    #expect(ContinuousClock.now - start < .seconds(5), "closed at once, not by the test's timeout")
+                    #expect(ContinuousClock.now - start < .seconds(15), "closed at once, not by the test's timeout")
                     let event = try #require(try await survivor.nextEvent())
                     #expect(event.event == "api_key.revoked")
                     let data = try #require(try Self.json(event.data)["data"] as? [String: Any])

@@ -34,7 +34,7 @@ struct SessionStreamLiveTests {
                     let start = ContinuousClock.now
                     #expect(try await client.send(.post, "/api/auth/logout", cookie: doomedCookie).status == .noContent)
                     while try await doomed.next() != nil {}
-                    #expect(ContinuousClock.now - start < .seconds(5), "closed at once, not by the test's timeout")
+                    #expect(ContinuousClock.now - start < .seconds(15), "closed at once, not by the test's timeout")
                     try await client.send(.post, "/api/desktops", cookie: otherCookie, json: #"{"name": "Still here"}"#)
                     #expect(try #require(try await survivor.nextEvent()).event == "desktop.created", "the other session's stream lives on")
                 }
@@ -57,7 +57,7 @@ struct SessionStreamLiveTests {
                 let start = ContinuousClock.now
                 #expect(try await session.services.sessions.flushAndPrune().count == 1)
                 while try await stream.next() != nil {}
-                #expect(ContinuousClock.now - start < .seconds(5))
+                #expect(ContinuousClock.now - start < .seconds(15))
             }
         }
         #expect(session.services.activity.openStreams == 0)
