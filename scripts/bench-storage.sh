@@ -8,6 +8,9 @@
 # Needs wrk, redis-server and redis-cli. The scratch directory is created under .build/ so that it sits
 # on the project's disk (fsync figures on a tmpfs would mean nothing); BENCH_DIR overrides it.
 # Usage: bash scripts/bench-storage.sh   (env: DURATION=8 ROUNDS=3 RECORDS=1000000 KEYS=50000 REDIS_PORT=6390)
+# SECTIONS picks which of the Bureau measurements run (default "1 2 3": all); each brings its Redis
+# baseline along (2: Redis with task-shaped hashes, 4a and 4b; 3: Redis with key-shaped hashes, 4c).
+# SECTIONS=3 measures memory per API key alone; SECTIONS="2 3" every memory figure without the wrk runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +19,10 @@ ROUNDS=${ROUNDS:-3}
 RECORDS=${RECORDS:-1000000}
 KEYS=${KEYS:-50000}
 REDIS_PORT=${REDIS_PORT:-6390}
+SECTIONS=${SECTIONS:-1 2 3}
+runs() { [[ " $SECTIONS " == *" $1 "* ]]; }
 BIN=.build/release/bureau
-for tool in wrk redis-server redis-cli curl; do
+for tool in redis-server redis-cli curl $(runs 1 && echo wrk); do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required" >&2; exit 1; }
 done
 [ $((RECORDS % 1000)) -eq 0 ] || { echo "RECORDS must be a multiple of 1000" >&2; exit 1; }
@@ -75,6 +80,7 @@ stop_server() {
 # log_field NAME MESSAGE FIELD: the value of FIELD on the last log line of MESSAGE.
 log_field() { grep "$2" "$WORK/$1.err" | tail -n 1 | sed -n "s/.*$3=\([0-9]*\).*/\1/p"; }
 
+if runs 1; then
 echo "== 1. task creations/s: fsync always at 1, 16, 64 clients vs fsync never at 64 (${ROUNDS} rounds of ${DURATION}s)"
 "$BIN" seed --data-dir "$WORK/tp-seed" --users 1 --keys-per-user 1 --desktops-per-user 1 --out "$WORK/tp-keys.txt" --bcrypt-cost 4 >/dev/null
 cp -a "$WORK/tp-seed" "$WORK/tp-always"
@@ -110,6 +116,9 @@ done
 echo "median: always@1 $M_a1, always@16 $M_a16, always@64 $M_a64, never@64 $M_n64 creations/s;" \
     "always@64 / never@64 = $(ratio "$M_a64" "$M_n64") (target >= 0.5)"
 
+fi
+
+if runs 2; then
 echo "== 2. ${RECORDS} tasks: seed, restart from the log, snapshot at shutdown, restarts from the snapshot"
 per_desktop=$((RECORDS / 1000))
 started=$(now_ms)
@@ -151,6 +160,9 @@ B_BASE=$(printf '%s\n' "${base[@]}" | median)
 B_PER_TASK=$(awk -v a="$B_RSS" -v b="$B_BASE" -v n="$RECORDS" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
 echo "median: recovery ${B_RECOVERY} ms, listening after ${B_LISTEN} ms; VmRSS ${B_RSS} KiB vs ${B_BASE} KiB without tasks = ${B_PER_TASK} B per task"
 
+fi
+
+if runs 3; then
 echo "== 3. ${KEYS} API keys: resident memory per key"
 timeout 1800 env BUREAU_AUTH_MAX_KEYS_PER_USER=$KEYS "$BIN" seed --data-dir "$WORK/keys" --users 1 --keys-per-user "$KEYS" \
     --out "$WORK/keys-keys.txt" --bcrypt-cost 4 >/dev/null
@@ -171,7 +183,8 @@ K_WITHOUT=$(printf '%s\n' "${without[@]}" | median)
 K_PER_KEY=$(awk -v a="$K_WITH" -v b="$K_WITHOUT" -v n="$KEYS" 'BEGIN {printf "%.0f", (a-b)*1024/n}')
 echo "median VmRSS: ${K_WITH} KiB with ${KEYS} keys vs ${K_WITHOUT} KiB with none = ${K_PER_KEY} B per key"
 
-echo "== 4. Redis: ${RECORDS} hashes with the fields of a task"
+fi
+
 REDIS_FLAGS=()
 redis_start() {
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --dbfilename dump.rdb --save '' \
@@ -237,12 +250,16 @@ redis_bench() {
     printf -v "SUMMARY_$label" '%s' "used_memory ${R_PER_HASH} B per hash (VmRSS ${R_RSS_PER_HASH} B); SAVE ${R_SAVE_MS} ms, RDB ${R_RDB} bytes; RDB load ${R_LOAD} ms (PING ${R_LISTEN} ms); Bureau recovery / Redis load $(ratio "$B_RECOVERY" "$R_LOAD")"
 }
 
+if runs 2; then
+echo "== 4. Redis: ${RECORDS} hashes with the fields of a task"
 echo "== 4a. Redis, default configuration (the content field is 63-66 bytes, past hash-max-listpack-value 64,"
 echo "      so most hashes are stored as hash tables)"
 redis_bench default
 echo "== 4b. Redis with hash-max-listpack-value 128 (every hash stays a compact listpack: Redis's best case here)"
 redis_bench listpack --hash-max-listpack-value 128
+fi
 
+if runs 3; then
 echo "== 4c. Redis: ${KEYS} hashes with the fields of an API key (every value fits a listpack by default)"
 rm -rf "$WORK/redis"; mkdir -p "$WORK/redis"
 REDIS_FLAGS=()
@@ -269,10 +286,18 @@ R_KEY_PER_HASH=$(awk -v a="$(used_memory)" -v b="$R_KEY_USED0" -v n="$R_KEY_COUN
 redis_stop
 echo "${R_KEY_COUNT} key-shaped hashes: used_memory ${R_KEY_PER_HASH} B per hash; Bureau ${K_PER_KEY} B per key ($(ratio "$K_PER_KEY" "$R_KEY_PER_HASH")x)"
 
+fi
+
 echo "== summary (medians of ${ROUNDS}); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "task creations/s: always@1 $M_a1, always@16 $M_a16, always@64 $M_a64, never@64 $M_n64; always@64/never@64 $(ratio "$M_a64" "$M_n64") (target >= 0.5)"
-echo "Bureau: snapshot ${SNAP_MS} ms, ${SNAP_BYTES} bytes; recovery ${B_RECOVERY} ms (listening ${B_LISTEN} ms);" \
-    "${B_PER_TASK} B per task, ${K_PER_KEY} B per API key (VmRSS)"
-echo "Redis default:  $SUMMARY_default"
-echo "Redis listpack: $SUMMARY_listpack"
-echo "Redis key-shaped hashes: used_memory ${R_KEY_PER_HASH} B per hash; Bureau per key / Redis per hash $(ratio "$K_PER_KEY" "$R_KEY_PER_HASH")"
+if runs 1; then
+    echo "task creations/s: always@1 $M_a1, always@16 $M_a16, always@64 $M_a64, never@64 $M_n64; always@64/never@64 $(ratio "$M_a64" "$M_n64") (target >= 0.5)"
+fi
+if runs 2; then
+    echo "Bureau: snapshot ${SNAP_MS} ms, ${SNAP_BYTES} bytes; recovery ${B_RECOVERY} ms (listening ${B_LISTEN} ms); ${B_PER_TASK} B per task (VmRSS)"
+    echo "Redis default:  $SUMMARY_default"
+    echo "Redis listpack: $SUMMARY_listpack"
+fi
+if runs 3; then
+    echo "Bureau: ${K_PER_KEY} B per API key (VmRSS); Redis key-shaped hashes: used_memory ${R_KEY_PER_HASH} B per hash;" \
+        "Bureau per key / Redis per hash $(ratio "$K_PER_KEY" "$R_KEY_PER_HASH")"
+fi

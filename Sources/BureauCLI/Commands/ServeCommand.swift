@@ -39,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "bureau")
 
+        HeapThresholds.pin()
         // Recovery comes first: the server binds only once the state is rebuilt from the data directory.
         let storageLogger = Logger(label: "bureau.storage")
         let recoveryStarted = ContinuousClock.now

@@ -1,0 +1,167 @@
+/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 57 bytes, the timestamps as plain
+/// milliseconds and one byte saying which optional ones are set.
+struct PackedAPIKeyFields: Hashable {
+    var id: APIKeyID
+    var userID: UserID
+    private var createdAtMilliseconds: Int64
+    /// 0 when absent, so equal records always have equal bytes.
+    private var lastUsedAtMilliseconds: Int64
+    /// 0 when absent.
+    private var revokedAtMilliseconds: Int64
+    /// Which of the optional timestamps are set.
+    private var presence: UInt8
+
+    private static let lastUsedBit: UInt8 = 1
+    private static let revokedBit: UInt8 = 2
+
+    init(id: APIKeyID, userID: UserID, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?) {
+        self.id = id
+        self.userID = userID
+        (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, presence) = (0, 0, 0, 0)
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
+    var createdAt: Timestamp {
+        get { Timestamp(millisecondsSinceEpoch: createdAtMilliseconds) }
+        set { createdAtMilliseconds = newValue.millisecondsSinceEpoch }
+    }
+
+    var lastUsedAt: Timestamp? {
+        get { presence & Self.lastUsedBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: lastUsedAtMilliseconds) }
+        set { Self.store(newValue, in: &lastUsedAtMilliseconds, bit: Self.lastUsedBit, of: &presence) }
+    }
+
+    var revokedAt: Timestamp? {
+        get { presence & Self.revokedBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: revokedAtMilliseconds) }
+        set { Self.store(newValue, in: &revokedAtMilliseconds, bit: Self.revokedBit, of: &presence) }
+    }
+
+    /// `true` while `revokedAt` is absent.
+    var isActive: Bool { presence & Self.revokedBit == 0 }
+
+    private static func store(_ time: Timestamp?, in milliseconds: inout Int64, bit: UInt8, of presence: inout UInt8) {
+        milliseconds = time?.millisecondsSinceEpoch ?? 0
+        presence = time == nil ? presence & ~bit : presence | bit
+    }
+}
+
+/// One API key record in a single immutable allocation: the fixed-size fields in the header, then the UTF-8
+/// bytes of the four strings (name, lookup id, secret hash, last four), each after its length as a LEB128
+/// varint. Compared with a struct of `String`s held in a map, a map slot holds one pointer instead of the
+/// whole record, and the 60-byte bcrypt hash (like any string longer than 15 bytes) needs no heap string of
+/// its own. Never changed after ``make(_:name:lookupID:secretHash:lastFour:)`` returns, so it is safe to share between threads.
+final class PackedAPIKey: ManagedBuffer<PackedAPIKeyFields, UInt8> {
+    /// The strings of a record, in their packed order.
+    enum StringField: Int, CaseIterable {
+        case name = 0
+        case lookupID
+        case secretHash
+        case lastFour
+    }
+
+    /// A block holding `fields` and the four strings.
+    static func make(_ fields: PackedAPIKeyFields, name: String, lookupID: String, secretHash: String, lastFour: String) -> PackedAPIKey {
+        var strings = (name, lookupID, secretHash, lastFour)
+        let byteCount = packedSize(name) + packedSize(lookupID) + packedSize(secretHash) + packedSize(lastFour)
+        let block = unsafeDowncast(create(minimumCapacity: byteCount) { _ in fields }, to: PackedAPIKey.self)
+        block.withUnsafeMutablePointerToElements { base in
+            var offset = 0
+            func append(_ string: inout String) {
+                string.withUTF8 { utf8 in
+                    offset += writeVarint(utf8.count, to: base + offset)
+                    if let source = utf8.baseAddress { (base + offset).initialize(from: source, count: utf8.count) }
+                    offset += utf8.count
+                }
+            }
+            append(&strings.0)
+            append(&strings.1)
+            append(&strings.2)
+            append(&strings.3)
+        }
+        return block
+    }
+
+    /// A block with the same strings as this one and the fixed fields changed by `change`.
+    func replacingFields(_ change: (inout PackedAPIKeyFields) -> Void) -> PackedAPIKey {
+        var fields = header
+        change(&fields)
+        return withUnsafeMutablePointerToElements { source in
+            let byteCount = Self.byteCount(of: source)
+            let block = unsafeDowncast(Self.create(minimumCapacity: byteCount) { _ in fields }, to: PackedAPIKey.self)
+            block.withUnsafeMutablePointerToElements { $0.initialize(from: source, count: byteCount) }
+            return block
+        }
+    }
+
+    /// The fixed-size fields.
+    var fields: PackedAPIKeyFields { header }
+
+    /// Calls `body` with the UTF-8 bytes of one string field.
+    func withUTF8<Result>(_ field: StringField, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeMutablePointerToElements { base in
+            var offset = 0
+            for _ in 0..<field.rawValue {
+                let (count, width) = Self.readVarint(at: base + offset)
+                offset += width + count
+            }
+            let (count, width) = Self.readVarint(at: base + offset)
+            return try body(UnsafeBufferPointer(start: base + offset + width, count: count))
+        }
+    }
+
+    /// One string field as a `String`.
+    func string(_ field: StringField) -> String {
+        withUTF8(field) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Bytes used by the four strings starting at `base`.
+    private static func byteCount(of base: UnsafeMutablePointer<UInt8>) -> Int {
+        var offset = 0
+        for _ in StringField.allCases {
+            let (count, width) = readVarint(at: base + offset)
+            offset += width + count
+        }
+        return offset
+    }
+
+    /// Bytes a string takes in the block: its length's varint, then its UTF-8.
+    private static func packedSize(_ string: String) -> Int {
+        let count = string.utf8.count
+        var value = UInt(count)
+        var size = 1
+        while value >= 0x80 {
+            value >>= 7
+            size += 1
+        }
+        return size + count
+    }
+
+    /// Writes `value` as a LEB128 varint at `pointer`; returns the number of bytes written.
+    private static func writeVarint(_ value: Int, to pointer: UnsafeMutablePointer<UInt8>) -> Int {
+        var value = UInt(value)
+        var width = 0
+        while value >= 0x80 {
+            pointer[width] = UInt8(truncatingIfNeeded: value) | 0x80
+            value >>= 7
+            width += 1
+        }
+        pointer[width] = UInt8(value)
+        return width + 1
+    }
+
+    /// The varint at `pointer` and its width in bytes.
+    private static func readVarint(at pointer: UnsafeMutablePointer<UInt8>) -> (value: Int, width: Int) {
+        var value: UInt = 0
+        var shift: UInt = 0
+        var width = 0
+        while true {
+            let byte = pointer[width]
+            value |= UInt(byte & 0x7F) << shift
+            width += 1
+            if byte < 0x80 { return (Int(value), width) }
+            shift += 7
+        }
+    }
+}
