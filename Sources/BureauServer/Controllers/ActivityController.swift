@@ -41,9 +41,10 @@ struct ActivityController {
         )
     }
 
-    /// Synchronous on purpose: the request's task keeps, for as long as the stream is open, every
-    /// task-allocator slab its deepest call needed (the runtime never shrinks a task's slabs), and a
-    /// synchronous handler puts its locals on the thread's stack instead of in that task's async frames.
+    /// Opens a stream: subscribes, reads the backlog, and returns the response whose body
+    /// (``ActivityStreamBody``) the connection's task writes for as long as the stream is open. It is
+    /// synchronous: its locals stay on the thread's stack instead of in async frames (see
+    /// ``StreamRequestResponder`` for why a stream's task allocations matter).
     @Sendable func stream(_ request: Request, context: BureauRequestContext) throws -> Response {
         let identity = try context.requireIdentity()
         let lastSeen = try Self.lastEventID(request)
