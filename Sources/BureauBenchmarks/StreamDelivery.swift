@@ -9,15 +9,23 @@ import Glibc
 /// creations (the script reads the server's memory at those two points), and prints one JSON line of
 /// results per phase (`baseline`, one stream; `loaded`, all of them).
 struct StreamDelivery {
+    /// The server's port on 127.0.0.1.
     let port: Int
+    /// How many streams the loaded phase opens.
     let streams: Int
+    /// How many tasks each phase creates.
     let events: Int
+    /// How many reading threads share the streams.
     let threads: Int
+    /// The desktop the tasks are created on.
     let desktopID: String
+    /// The API key (read from standard input).
     let key: String
 
+    /// The activity stream's path.
     static let streamPath = "/api/mission-control/activity/stream"
 
+    /// Runs the baseline phase (one stream), then the loaded phase (all of them), printing each result.
     func run() throws {
         let baseline = try measure(streams: 1, announce: false)
         report("baseline", baseline)

@@ -12,6 +12,7 @@ final class StreamReader: Sendable {
         var isStopped = false
     }
 
+    /// What marks one arrival in a stream's bytes.
     static let marker = Array("event: task.created".utf8)
 
     private let connections: [LoopbackConnection]

@@ -64,7 +64,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     return router
 }
 
-/// The router's responder, with activity-stream requests handled in a child task so that an open
+/// The router's responder, with activity-stream requests handled in a task of their own so that an open
 /// stream's connection task keeps only a shallow stack (``StreamRequestResponder``). Tests serve it too.
 public func buildResponder(_ services: BureauServices) -> some HTTPResponder<BureauRequestContext> {
     StreamRequestResponder(base: buildRouter(services).buildResponder())

@@ -6,8 +6,8 @@ import Hummingbird
 /// Why: Hummingbird writes a response's body in the connection's task, and a stream's body lasts as long
 /// as the stream. The Swift runtime never gives back a task's allocator slabs before the task ends, so a
 /// stream's connection task would keep, for its whole life, the slabs its deepest call needed: the middleware
-/// chain's async frames, about 9 KiB of the 24 KiB an idle stream cost. Built in a task of its own, those
-/// frames go when the child does; the connection task keeps only the shallower stack of the body writer.
+/// chain's async frames, about 10 KB of the 24 KiB an idle stream cost. Built in a task of its own, those
+/// frames go when that task does; the connection task keeps only the shallower stack of the body writer.
 /// Other requests are short-lived and are answered in place (a task costs an allocation and a hop).
 struct StreamRequestResponder<Base: HTTPResponder>: HTTPResponder where Base.Context: Sendable {
     typealias Context = Base.Context
@@ -15,7 +15,7 @@ struct StreamRequestResponder<Base: HTTPResponder>: HTTPResponder where Base.Con
     let base: Base
     let isolatedPath: String
 
-    /// Answers with `base`, handling requests for `isolatedPath` (the stream's path) in a child task.
+    /// Answers with `base`, handling requests for `isolatedPath` (the stream's path) in a task of their own.
     init(base: Base, isolatedPath: String = ActivityController.streamPath) {
         self.base = base
         self.isolatedPath = isolatedPath
