@@ -39,6 +39,7 @@ bench: release
 
 ## bench-stream: 5,000 activity streams: memory per idle stream, delivery delay (needs python3)
 bench-stream: release
+	$(SWIFT) build -c release --product BureauBenchmarks
 	python3 scripts/bench-stream.py 5000 20
 
 clean:

@@ -1,5 +1,6 @@
-// Micro-measurements behind BENCHMARKS.md that need no server: run in release,
-// `swift run -c release BureauBenchmarks <measurement> [count]`.
+// Measurements behind BENCHMARKS.md: micro-measurements that need no server, run in release with
+// `swift run -c release BureauBenchmarks <measurement> [count]`, and the activity-stream client that
+// `scripts/bench-stream.py` drives.
 import BureauAuth
 import Foundation
 import Logging
@@ -39,11 +40,36 @@ func limiterMemory(count: Int) {
     withExtendedLifetime(limits) {}
 }
 
+/// `stream-delivery PORT STREAMS EVENTS THREADS DESKTOP_ID`, driven by `scripts/bench-stream.py` (the key
+/// comes on standard input).
+func streamDelivery(_ arguments: [String]) {
+    guard arguments.count == 5, let port = Int(arguments[0]), let streams = Int(arguments[1]), let events = Int(arguments[2]),
+        let threads = Int(arguments[3]), streams > 0, events > 0, threads > 0, let key = readLine(), !key.isEmpty
+    else {
+        FileHandle.standardError.write(Data("usage: BureauBenchmarks stream-delivery PORT STREAMS EVENTS THREADS DESKTOP_ID < key\n".utf8))
+        exit(2)
+    }
+    var limit = rlimit()
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    do {
+        try StreamDelivery(port: port, streams: streams, events: events, threads: threads, desktopID: arguments[4], key: key).run()
+    } catch {
+        FileHandle.standardError.write(Data("stream-delivery: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "limiter-memory":
     limiterMemory(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
+case "stream-delivery":
+    streamDelivery(Array(arguments.dropFirst()))
 default:
-    FileHandle.standardError.write(Data("usage: BureauBenchmarks limiter-memory [count]\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: BureauBenchmarks limiter-memory [count] | stream-delivery PORT STREAMS EVENTS THREADS DESKTOP_ID\n".utf8)
+    )
     exit(2)
 }

@@ -1,6 +1,7 @@
 import BureauAuth
 import BureauStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -82,6 +83,18 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     return router
 }
 
+/// The router's responder, with activity-stream requests handled in a task of their own so that an open
+/// stream's connection task keeps only a shallow stack (``StreamRequestResponder``). Tests serve it too.
+public func buildResponder(_ services: BureauServices) -> some HTTPResponder<BureauRequestContext> {
+    StreamRequestResponder(base: buildRouter(services).buildResponder())
+}
+
+/// HTTP/1.1 as Hummingbird serves it, with a smaller first receive buffer per connection
+/// (``HTTP1Connection``). Tests serve it too.
+public func httpServer() -> HTTPServerBuilder {
+    HTTP1Connection.builder
+}
+
 /// The whole server: the router, bound where the settings say, with its background services.
 public func buildApplication(
     _ services: BureauServices,
@@ -113,7 +126,8 @@ public func buildApplication(
     }
     let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
     return Application(
-        router: buildRouter(services),
+        responder: buildResponder(services),
+        server: httpServer(),
         configuration: .init(
             address: .hostname(services.settings.host, port: services.settings.port),
             serverName: nil

@@ -31,7 +31,7 @@ struct TestHarness {
     }
 
     var application: some ApplicationProtocol {
-        Application(router: buildRouter(services))
+        Application(responder: buildResponder(services), server: httpServer())
     }
 
     /// Creates a user and returns its id.

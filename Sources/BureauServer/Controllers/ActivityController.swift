@@ -41,7 +41,11 @@ struct ActivityController {
         )
     }
 
-    @Sendable func stream(_ request: Request, context: BureauRequestContext) async throws -> Response {
+    /// Opens a stream: subscribes, reads the backlog, and returns the response whose body
+    /// (``ActivityStreamBody``) the connection's task writes for as long as the stream is open. It is
+    /// synchronous: its locals stay on the thread's stack instead of in async frames (see
+    /// ``StreamRequestResponder`` for why a stream's task allocations matter).
+    @Sendable func stream(_ request: Request, context: BureauRequestContext) throws -> Response {
         let identity = try context.requireIdentity()
         let lastSeen = try Self.lastEventID(request)
         guard let subscription = hub.subscribe(userID: identity.userID, method: identity.method) else {
@@ -62,7 +66,7 @@ struct ActivityController {
             if case .apiKey = identity.method { throw APIError.unauthenticated(keyPresented: true) }
             throw APIError.unauthenticated(keyPresented: false)
         }
-        let resetTime = store.now()
+        let streamBody = ActivityStreamBody(subscription: subscription, replay: replay, lastSeen: lastSeen, resetTime: store.now())
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
@@ -71,29 +75,7 @@ struct ActivityController {
             // However the body ends, the subscription goes (its termination removes it from the hub).
             defer { subscription.close(.shuttingDown) }
             try await withGracefulShutdownHandler {
-                try await writer.write(ServerSentEvents.retry)
-                var lastSent = lastSeen
-                switch replay {
-                case .reset(let through):
-                    try await writer.write(ServerSentEvents.reset(through: through, at: resetTime))
-                    lastSent = through
-                case .events(let events):
-                    for event in events {
-                        try await writer.write(ServerSentEvents.frame(of: event))
-                        lastSent = event.id
-                    }
-                }
-                for await signal in subscription.signals {
-                    if subscription.closeReason != nil { break }
-                    switch signal {
-                    case .heartbeat:
-                        try await writer.write(ServerSentEvents.heartbeat)
-                    case .event(let id, let frame):
-                        if let lastSent, id <= lastSent { continue }
-                        try await writer.write(frame)
-                        lastSent = id
-                    }
-                }
+                try await streamBody.write(to: &writer)
             } onGracefulShutdown: {
                 subscription.close(.shuttingDown)
             }
