@@ -77,7 +77,7 @@ struct StreamMemoryTests {
     func openingAndLiveEvents() async throws {
         let ada = UserID.random()
         let hub = ActivityHub(bufferLimit: 8)
-        let subscription = try #require(hub.subscribe(userID: ada, method: .session))
+        let subscription = try #require(hub.subscribe(userID: ada, method: .session(.random())))
         let body = ActivityStreamBody(
             subscription: subscription,
             replay: .events([committed(1, of: ada).events[0], committed(2, of: ada).events[0]]),
