@@ -1,6 +1,7 @@
 import BureauAuth
 import BureauStore
 import Hummingbird
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
@@ -64,7 +65,8 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
             limits: services.rateLimits,
             sessions: services.sessions,
             cookie: services.cookie,
-            origin: CrossSiteRequestCheck(publicOrigin: services.settings.origin)
+            origin: CrossSiteRequestCheck(publicOrigin: services.settings.origin),
+            policyField: HTTPField(name: .rateLimitPolicy, value: services.rateLimits.fields.policy)
         )
     )
 

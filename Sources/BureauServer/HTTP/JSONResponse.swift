@@ -6,14 +6,17 @@ import NIOCore
 
 /// Builds JSON answers.
 enum JSONResponse {
-    /// `value` as `application/json` with `status`.
+    /// `value` as `application/json` with `status`; `headers` are added (they never hold a `Content-Type`).
     static func make(_ value: some JSONRepresentable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
+        headers.append(contentsOf: CollectionOfOne(contentType))
         var writer = JSONWriter()
         value.write(to: &writer)
         return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
     }
+
+    /// `Content-Type: application/json; charset=utf-8`, built (and its value checked) once, not per answer.
+    private static let contentType = HTTPField(name: .contentType, value: "application/json; charset=utf-8")
 
     /// An empty `204 No Content`.
     static func noContent() -> Response {

@@ -29,6 +29,9 @@ struct APIAccessMiddleware: RouterMiddleware {
     let cookie: SessionCookie
     let origin: CrossSiteRequestCheck
 
+    /// `RateLimit-Policy`, fixed for the process: built (and its value checked) once.
+    let policyField: HTTPField
+
     /// `/api/*` paths that answer without credentials (still rate limited, per client address).
     static let publicPaths: Set<String> = [SessionsController.devLoginPath]
 
@@ -61,7 +64,7 @@ struct APIAccessMiddleware: RouterMiddleware {
             var response = try await next(request, context)
             if let value {
                 // Appended directly: building a separate HTTPFields and merging it costs an allocation per request.
-                response.headers.append(HTTPField(name: .rateLimitPolicy, value: limits.fields.policy))
+                response.headers.append(policyField)
                 response.headers.append(HTTPField(name: .rateLimit, value: value))
             }
             return response
