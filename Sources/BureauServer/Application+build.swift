@@ -1,7 +1,7 @@
 import BureauAuth
 import BureauStore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
