@@ -88,6 +88,23 @@ struct APIKeyVerifierTests {
         #expect(hasher.verificationCount == before)
     }
 
+    @Test("the verdict without hashing: undecided before the first bcrypt, decided after, never for a revoked key")
+    func verdictWithoutHashing() async throws {
+        let (store, verifier, hasher, created) = try await Self.setUp(emails: ["a@example.com", "b@example.com"])
+        let (user, key, keyID) = created[0]
+        #expect(verifier.verdictWithoutHashing(key.plaintext) == nil)
+        #expect(verifier.verdictWithoutHashing("lb_k_nope") == .invalid)
+        #expect(verifier.verdictWithoutHashing(APIKeyFormat.generate().plaintext) == .invalid)
+        #expect(hasher.verificationCount == 0)
+        #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
+        #expect(verifier.verdictWithoutHashing(Substring(key.plaintext)) == .valid(userID: user, keyID: keyID))
+        // The other user's key is still undecided: one key's cached digest never vouches for another.
+        #expect(verifier.verdictWithoutHashing(created[1].1.plaintext) == nil)
+        #expect(hasher.verificationCount == 1)
+        try await store.commit { _, _, now -> (Mutation?, Void) in (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ()) }
+        #expect(verifier.verdictWithoutHashing(key.plaintext) == .invalid)
+    }
+
     @Test("uses are recorded for lastUsedAt and flushed through the store")
     func usage() async throws {
         let (store, verifier, _, created) = try await Self.setUp(emails: ["a@example.com"])

@@ -41,23 +41,37 @@ public final class APIKeyVerifier: Sendable {
         return await verify(key)
     }
 
+    /// The verdict on a presented key when it needs no bcrypt (wrong shape, unknown or revoked, or a
+    /// digest already verified: the case of nearly every request), without suspending; `nil` when only
+    /// `verify` can decide, paying bcrypt once.
+    public func verdictWithoutHashing(_ presented: some StringProtocol) -> APIKeyVerification? {
+        guard let key = APIKeyFormat.parse(presented) else { return .invalid }
+        return verdictWithoutHashing(key).verdict
+    }
+
     /// Checks a key whose shape is already known to be right.
     public func verify(_ key: ParsedAPIKey) async -> APIKeyVerification {
-        guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }) else { return .invalid }
+        let (verdict, record) = verdictWithoutHashing(key)
+        if let verdict { return verdict }
+        guard let record else { return .invalid }
         let digest = Self.digest(of: key)
-        let cached = verifiedDigests.withLock { $0[record.id] }
-        if let cached {
-            // SHA256Digest's == compares in constant time.
-            guard cached == digest else { return .invalid }
-            usage.record(record.id, at: store.now())
-            return .valid(userID: record.userID, keyID: record.id)
-        }
         guard (try? await hasher.verify(key, hash: record.secretHash)) == true else { return .invalid }
         // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
         guard store.read({ $0.activeKey(lookupID: key.lookupID)?.id }) == record.id else { return .invalid }
         verifiedDigests.withLock { $0[record.id] = digest }
         usage.record(record.id, at: store.now())
         return .valid(userID: record.userID, keyID: record.id)
+    }
+
+    /// The verdict from the store and the digest cache alone, or `nil` with the key's record when bcrypt
+    /// must decide.
+    private func verdictWithoutHashing(_ key: ParsedAPIKey) -> (verdict: APIKeyVerification?, record: APIKeyRecord?) {
+        guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }) else { return (.invalid, nil) }
+        guard let cached = verifiedDigests.withLock({ $0[record.id] }) else { return (nil, record) }
+        // SHA256Digest's == compares in constant time.
+        guard cached == Self.digest(of: key) else { return (.invalid, record) }
+        usage.record(record.id, at: store.now())
+        return (.valid(userID: record.userID, keyID: record.id), record)
     }
 
     /// Remembers a key that was just created (its plaintext is in hand), so its first use costs no bcrypt.

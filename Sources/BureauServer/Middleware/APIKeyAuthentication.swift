@@ -24,7 +24,15 @@ enum APIKeyAuthentication {
             context.apiKeyBlockedForSeconds = seconds
             return true
         }
-        switch await verifier.verify(presented) {
+        // Nearly every request is decided without suspending (a cached digest, or a key that cannot match);
+        // only a known key's first use awaits bcrypt.
+        let verdict: APIKeyVerification
+        if let decided = verifier.verdictWithoutHashing(presented) {
+            verdict = decided
+        } else {
+            verdict = await verifier.verify(presented)
+        }
+        switch verdict {
         case .valid(let userID, let keyID):
             context.identity = Identity(userID: userID, method: .apiKey(keyID))
         case .invalid:
