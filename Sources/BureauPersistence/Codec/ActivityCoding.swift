@@ -2,15 +2,59 @@ import BureauStore
 
 // Field layouts of recent activity in snapshots (section `activity`). Like the other records, each is a
 // length-prefixed struct, so a later version may append fields.
+//
+// Since format 3 an event whose task or desktop is, field for field, the one the same snapshot stores
+// (a `task.created` event of a task never changed since, the latest event of each task) names it by its
+// position in the `tasks` or `desktops` section instead of repeating it; the reader hands the event the
+// very record it decoded there, so the two share their storage in memory as they did before the restart.
+
+/// Finds, for an event's task or desktop, the position of an equal record in the snapshot's sections.
+public struct ActivitySubjectIndex {
+    private let tasks: [MissionTask]
+    private let desktops: [Desktop]
+    private let taskPositions: [TaskID: Int]
+    private let desktopPositions: [DesktopID: Int]
+
+    /// An index of the tasks and desktops `records` stores (an empty one when it holds no activity).
+    public init(_ records: StateRecords) {
+        guard !records.activity.isEmpty else {
+            (tasks, desktops, taskPositions, desktopPositions) = ([], [], [:], [:])
+            return
+        }
+        tasks = records.tasks
+        desktops = records.desktops
+        var taskPositions: [TaskID: Int] = [:]
+        taskPositions.reserveCapacity(records.tasks.count)
+        for (position, task) in records.tasks.enumerated() { taskPositions[task.id] = position }
+        var desktopPositions: [DesktopID: Int] = [:]
+        desktopPositions.reserveCapacity(records.desktops.count)
+        for (position, desktop) in records.desktops.enumerated() { desktopPositions[desktop.id] = position }
+        self.taskPositions = taskPositions
+        self.desktopPositions = desktopPositions
+    }
+
+    /// The position of the stored task equal to `task`, if there is one.
+    func position(of task: MissionTask) -> Int? {
+        guard let position = taskPositions[task.id], tasks[position] == task else { return nil }
+        return position
+    }
+
+    /// The position of the stored desktop equal to `desktop`, if there is one.
+    func position(of desktop: Desktop) -> Int? {
+        guard let position = desktopPositions[desktop.id], desktops[position] == desktop else { return nil }
+        return position
+    }
+}
 
 extension BinaryWriter {
-    /// Writes one user's recent activity: userID, droppedThrough?, event count, events.
-    public mutating func write(_ record: UserActivityRecord) {
+    /// Writes one user's recent activity: userID, droppedThrough?, event count, events (subjects that
+    /// `subjects` finds written as references).
+    public mutating func write(_ record: UserActivityRecord, subjects: ActivitySubjectIndex) {
         structure { w in
             w.write(record.userID.uuid)
             w.writeOptional(record.droppedThrough) { $0.write($1) }
             w.writeVarint(UInt64(record.events.count))
-            for event in record.events { w.write(event) }
+            for event in record.events { w.write(event, subjects: subjects) }
         }
     }
 
@@ -20,8 +64,9 @@ extension BinaryWriter {
         writeVarint(UInt64(id.index))
     }
 
-    /// Writes an event: id, kind, at, userID, subject (a tag, then the task, desktop or key summary).
-    public mutating func write(_ event: ActivityEvent) {
+    /// Writes an event: id, kind, at, userID, subject (a tag, then the task, desktop or key summary, or
+    /// the position of the task or desktop `subjects` finds in the snapshot).
+    public mutating func write(_ event: ActivityEvent, subjects: ActivitySubjectIndex) {
         structure { w in
             w.write(event.id)
             w.write(ActivityCodes.code(of: event.kind))
@@ -29,11 +74,21 @@ extension BinaryWriter {
             w.write(event.userID.uuid)
             switch event.subject {
             case .task(let task):
-                w.write(ActivityCodes.taskSubject)
-                w.write(task)
+                if let position = subjects.position(of: task) {
+                    w.write(ActivityCodes.storedTaskSubject)
+                    w.writeVarint(UInt64(position))
+                } else {
+                    w.write(ActivityCodes.taskSubject)
+                    w.write(task)
+                }
             case .desktop(let desktop):
-                w.write(ActivityCodes.desktopSubject)
-                w.write(desktop)
+                if let position = subjects.position(of: desktop) {
+                    w.write(ActivityCodes.storedDesktopSubject)
+                    w.writeVarint(UInt64(position))
+                } else {
+                    w.write(ActivityCodes.desktopSubject)
+                    w.write(desktop)
+                }
             case .apiKey(let key):
                 w.write(ActivityCodes.apiKeySubject)
                 w.structure { w in
@@ -48,15 +103,16 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
-    /// Reads one user's recent activity.
-    public mutating func readUserActivityRecord() throws(CodecError) -> UserActivityRecord {
+    /// Reads one user's recent activity; events that refer to a stored task or desktop get the record of
+    /// `tasks` or `desktops` (the snapshot's sections, already read) itself.
+    public mutating func readUserActivityRecord(tasks: [MissionTask], desktops: [Desktop]) throws(CodecError) -> UserActivityRecord {
         try structure { r throws(CodecError) in
             let userID = UserID(uuid: try r.readUUID())
             let dropped = try r.readOptional { r throws(CodecError) in try r.readActivityEventID() }
             let count = try r.readCount(minimumSize: 17)
             var events: [ActivityEvent] = []
             events.reserveCapacity(count)
-            for _ in 0..<count { events.append(try r.readActivityEvent()) }
+            for _ in 0..<count { events.append(try r.readActivityEvent(tasks: tasks, desktops: desktops)) }
             return UserActivityRecord(userID: userID, droppedThrough: dropped, events: events)
         }
     }
@@ -69,8 +125,8 @@ extension BinaryReader {
         return ActivityEventID(sequence: sequence, index: index)
     }
 
-    /// Reads an event.
-    public mutating func readActivityEvent() throws(CodecError) -> ActivityEvent {
+    /// Reads an event (see ``readUserActivityRecord(tasks:desktops:)``).
+    public mutating func readActivityEvent(tasks: [MissionTask], desktops: [Desktop]) throws(CodecError) -> ActivityEvent {
         try structure { r throws(CodecError) in
             let id = try r.readActivityEventID()
             let kindOffset = r.position
@@ -82,6 +138,18 @@ extension BinaryReader {
             switch try r.readByte() {
             case ActivityCodes.taskSubject: subject = .task(try r.readMissionTask())
             case ActivityCodes.desktopSubject: subject = .desktop(try r.readDesktop())
+            case ActivityCodes.storedTaskSubject:
+                let position = try r.readVarint()
+                guard position < UInt64(tasks.count) else {
+                    throw .invalid(offset: subjectOffset, reason: "event refers to task \(position) of \(tasks.count)")
+                }
+                subject = .task(tasks[Int(position)])
+            case ActivityCodes.storedDesktopSubject:
+                let position = try r.readVarint()
+                guard position < UInt64(desktops.count) else {
+                    throw .invalid(offset: subjectOffset, reason: "event refers to desktop \(position) of \(desktops.count)")
+                }
+                subject = .desktop(desktops[Int(position)])
             case ActivityCodes.apiKeySubject:
                 subject = .apiKey(
                     try r.structure { r throws(CodecError) in
@@ -105,6 +173,10 @@ enum ActivityCodes {
     static let taskSubject: UInt8 = 1
     static let desktopSubject: UInt8 = 2
     static let apiKeySubject: UInt8 = 3
+    /// Format 3 on: the task at a position of the `tasks` section.
+    static let storedTaskSubject: UInt8 = 4
+    /// Format 3 on: the desktop at a position of the `desktops` section.
+    static let storedDesktopSubject: UInt8 = 5
 
     private static let kinds: [(ActivityKind, UInt8)] = [
         (.taskCreated, 1), (.taskUpdated, 2), (.desktopCreated, 3), (.desktopUpdated, 4),

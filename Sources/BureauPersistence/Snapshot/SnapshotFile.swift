@@ -89,11 +89,16 @@ public enum SnapshotFile {
         return (header, records)
     }
 
-    /// Decodes and fully checks a snapshot file's bytes into the state it holds.
-    public static func decode(_ bytes: [UInt8], file: String) throws(StorageError) -> (header: SnapshotHeader, state: StoreState) {
+    /// Decodes and fully checks a snapshot file's bytes into the state it holds, keeping `activityCapacity`
+    /// recent events per user (by default all the file holds).
+    public static func decode(
+        _ bytes: [UInt8],
+        file: String,
+        activityCapacity: Int = .max
+    ) throws(StorageError) -> (header: SnapshotHeader, state: StoreState) {
         let (header, records) = try decodeRecords(bytes, file: file)
         do throws(InconsistentState) {
-            return (header, try (consume records).makeState())
+            return (header, try (consume records).makeState(activityCapacity: activityCapacity))
         } catch {
             throw .corruptSnapshot(file: file, reason: "records are inconsistent: \(error)")
         }
