@@ -9,40 +9,84 @@ import BureauStore
 // very record it decoded there, so the two share their storage in memory as they did before the restart.
 
 /// Finds, for an event's task or desktop, the position of an equal record in the snapshot's sections.
+///
+/// Both sections list each owner's records in creation order, that is by ascending ordinal, so a
+/// record is found by a binary search in its owner's run: no map of a million ids is built to write a
+/// snapshot. A record found nowhere (or found but different) is written in full, so the search only
+/// has to be right when it answers.
 public struct ActivitySubjectIndex {
     private let tasks: [MissionTask]
     private let desktops: [Desktop]
-    private let taskPositions: [TaskID: Int]
-    private let desktopPositions: [DesktopID: Int]
+    private let taskRuns: [UserID: Range<Int>]
+    private let desktopRuns: [UserID: Range<Int>]
 
     /// An index of the tasks and desktops `records` stores (an empty one when it holds no activity).
     public init(_ records: StateRecords) {
         guard !records.activity.isEmpty else {
-            (tasks, desktops, taskPositions, desktopPositions) = ([], [], [:], [:])
+            (tasks, desktops, taskRuns, desktopRuns) = ([], [], [:], [:])
             return
         }
         tasks = records.tasks
         desktops = records.desktops
-        var taskPositions: [TaskID: Int] = [:]
-        taskPositions.reserveCapacity(records.tasks.count)
-        for (position, task) in records.tasks.enumerated() { taskPositions[task.id] = position }
-        var desktopPositions: [DesktopID: Int] = [:]
-        desktopPositions.reserveCapacity(records.desktops.count)
-        for (position, desktop) in records.desktops.enumerated() { desktopPositions[desktop.id] = position }
-        self.taskPositions = taskPositions
-        self.desktopPositions = desktopPositions
+        taskRuns = Self.runs(of: records.tasks, owner: \.ownerID)
+        desktopRuns = Self.runs(of: records.desktops, owner: \.ownerID)
     }
 
-    /// The position of the stored task equal to `task`, if there is one.
-    func position(of task: MissionTask) -> Int? {
-        guard let position = taskPositions[task.id], tasks[position] == task else { return nil }
-        return position
+    /// Where the records of `userID` are, for the events of that user.
+    func scope(of userID: UserID) -> Scope {
+        Scope(index: self, tasks: taskRuns[userID] ?? 0..<0, desktops: desktopRuns[userID] ?? 0..<0)
     }
 
-    /// The position of the stored desktop equal to `desktop`, if there is one.
-    func position(of desktop: Desktop) -> Int? {
-        guard let position = desktopPositions[desktop.id], desktops[position] == desktop else { return nil }
-        return position
+    /// The runs of one user's records.
+    struct Scope {
+        let index: ActivitySubjectIndex
+        let tasks: Range<Int>
+        let desktops: Range<Int>
+
+        /// The position of the stored task equal to `task`, if there is one.
+        func position(of task: MissionTask) -> Int? {
+            guard let position = Self.search(index.tasks, in: tasks, ordinal: task.ordinal, ordinalOf: \.ordinal) else { return nil }
+            return index.tasks[position] == task ? position : nil
+        }
+
+        /// The position of the stored desktop equal to `desktop`, if there is one.
+        func position(of desktop: Desktop) -> Int? {
+            guard let position = Self.search(index.desktops, in: desktops, ordinal: desktop.ordinal, ordinalOf: \.ordinal) else {
+                return nil
+            }
+            return index.desktops[position] == desktop ? position : nil
+        }
+
+        /// The position in `range` of the record with `ordinal`, the range being sorted by ordinal.
+        private static func search<Record>(
+            _ records: [Record],
+            in range: Range<Int>,
+            ordinal: UInt64,
+            ordinalOf: (Record) -> UInt64
+        ) -> Int? {
+            var (low, high) = (range.lowerBound, range.upperBound)
+            while low < high {
+                let middle = low + (high - low) / 2
+                let found = ordinalOf(records[middle])
+                if found == ordinal { return middle }
+                if found < ordinal { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+    }
+
+    /// The first run of consecutive records of each owner.
+    private static func runs<Record>(of records: [Record], owner: (Record) -> UserID) -> [UserID: Range<Int>] {
+        var runs: [UserID: Range<Int>] = [:]
+        var start = 0
+        while start < records.count {
+            let ownerID = owner(records[start])
+            var end = start + 1
+            while end < records.count, owner(records[end]) == ownerID { end += 1 }
+            if runs[ownerID] == nil { runs[ownerID] = start..<end }
+            start = end
+        }
+        return runs
     }
 }
 
@@ -54,7 +98,8 @@ extension BinaryWriter {
             w.write(record.userID.uuid)
             w.writeOptional(record.droppedThrough) { $0.write($1) }
             w.writeVarint(UInt64(record.events.count))
-            for event in record.events { w.write(event, subjects: subjects) }
+            let scope = subjects.scope(of: record.userID)
+            for event in record.events { w.write(event, subjects: scope) }
         }
     }
 
@@ -66,7 +111,7 @@ extension BinaryWriter {
 
     /// Writes an event: id, kind, at, userID, subject (a tag, then the task, desktop or key summary, or
     /// the position of the task or desktop `subjects` finds in the snapshot).
-    public mutating func write(_ event: ActivityEvent, subjects: ActivitySubjectIndex) {
+    mutating func write(_ event: ActivityEvent, subjects: ActivitySubjectIndex.Scope) {
         structure { w in
             w.write(event.id)
             w.write(ActivityCodes.code(of: event.kind))
