@@ -105,6 +105,21 @@ struct ActivityReferenceTests {
         try await harness.close()
     }
 
+    @Test("decoding with a smaller capacity never holds the older events, and counts them as dropped")
+    func decodingKeepsNewest() throws {
+        let state = try Sample.state(after: Sample.tasks(40))
+        let body = StateCodec.encode(state)
+        let ada = UserID(uuid: Sample.uuid(1, 1))
+        let all = try #require(state.activity[ada]).events
+        let two = try #require(try StateCodec.decode(body, activityCapacity: 2).activity.first)
+        #expect(two.events == Array(all.suffix(2)))
+        #expect(two.droppedThrough == all.dropLast(2).last?.id)
+        #expect(two.events.capacity < 40)
+        let none = try #require(try StateCodec.decode(body, activityCapacity: 0).activity.first)
+        #expect(none.events.isEmpty && none.events.capacity == 0 && none.droppedThrough == all.last?.id)
+        #expect(try StateCodec.decode(body).activity.first?.events == Array(all))
+    }
+
     @Test("recovery keeps only the configured history, and holds nothing of what it dropped")
     func recoveryTrimsToCapacity() async throws {
         let temporary = TemporaryDirectory()

@@ -148,16 +148,25 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
-    /// Reads one user's recent activity; events that refer to a stored task or desktop get the record of
-    /// `tasks` or `desktops` (the snapshot's sections, already read) itself.
-    public mutating func readUserActivityRecord(tasks: [MissionTask], desktops: [Desktop]) throws(CodecError) -> UserActivityRecord {
+    /// Reads one user's recent activity, keeping its newest `keeping` events (the others are read, then
+    /// counted as dropped); events that refer to a stored task or desktop get the record of `tasks` or
+    /// `desktops` (the snapshot's sections, already read) itself.
+    public mutating func readUserActivityRecord(
+        tasks: [MissionTask],
+        desktops: [Desktop],
+        keeping: Int = .max
+    ) throws(CodecError) -> UserActivityRecord {
         try structure { r throws(CodecError) in
             let userID = UserID(uuid: try r.readUUID())
-            let dropped = try r.readOptional { r throws(CodecError) in try r.readActivityEventID() }
+            var dropped = try r.readOptional { r throws(CodecError) in try r.readActivityEventID() }
             let count = try r.readCount(minimumSize: 17)
+            let skipped = count - min(count, max(keeping, 0))
             var events: [ActivityEvent] = []
-            events.reserveCapacity(count)
-            for _ in 0..<count { events.append(try r.readActivityEvent(tasks: tasks, desktops: desktops)) }
+            events.reserveCapacity(count - skipped)
+            for index in 0..<count {
+                let event = try r.readActivityEvent(tasks: tasks, desktops: desktops)
+                if index < skipped { dropped = event.id } else { events.append(event) }
+            }
             return UserActivityRecord(userID: userID, droppedThrough: dropped, events: events)
         }
     }

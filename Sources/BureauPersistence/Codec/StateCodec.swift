@@ -55,8 +55,9 @@ public enum StateCodec {
         w.patch(UInt64(w.bytes.count - start), at: lengthOffset)
     }
 
-    /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``).
-    public static func decode(_ bytes: [UInt8]) throws(CodecError) -> StateRecords {
+    /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``),
+    /// keeping the newest `activityCapacity` events of each user: the older ones are never held in memory.
+    public static func decode(_ bytes: [UInt8], activityCapacity: Int = .max) throws(CodecError) -> StateRecords {
         var r = BinaryReader(bytes)
         var records = StateRecords(sequence: try r.readVarint(), users: [], apiKeys: [], desktops: [], tasks: [], idempotency: [])
         var seen: Set<UInt8> = []
@@ -79,7 +80,9 @@ public enum StateCodec {
             case .idempotency: records.idempotency = try list(&s) { r throws(CodecError) in try r.readIdempotencyRecord() }
             case .activity:
                 let (tasks, desktops) = (records.tasks, records.desktops)
-                records.activity = try list(&s) { r throws(CodecError) in try r.readUserActivityRecord(tasks: tasks, desktops: desktops) }
+                records.activity = try list(&s) { r throws(CodecError) in
+                    try r.readUserActivityRecord(tasks: tasks, desktops: desktops, keeping: activityCapacity)
+                }
             case .sessions: records.sessions = try list(&s) { r throws(CodecError) in try r.readSessionRecord() }
             case .end, nil: break
             }
