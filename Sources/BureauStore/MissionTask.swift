@@ -31,18 +31,14 @@ public enum TaskStatus: String, Hashable, Sendable, Codable, CaseIterable {
 }
 
 /// A unit of work sent to a desktop through mission control.
+///
+/// A value like any struct, held compactly: all its fields live in one immutable block (``PackedTask``), so
+/// a copy costs one retain, a slot of the store's maps holds one pointer, and an activity event showing
+/// the task as it is stored shares that very block. Setting a field builds a new block; copies taken
+/// before keep seeing the old values.
 public struct MissionTask: Hashable, Sendable, Codable {
-    public var id: TaskID
-    public var ownerID: UserID
-    public var desktopID: DesktopID
-    public var type: TaskType
-    public var content: String
-    public var status: TaskStatus
-    public var result: String?
-    public var createdAt: Timestamp
-    public var updatedAt: Timestamp
-    /// Creation order within the store (the sequence of the creating mutation); pagination cursors use it.
-    public var ordinal: UInt64
+    /// Immutable once made (see ``PackedTask``), hence safe to share although `ManagedBuffer` is not `Sendable`.
+    private nonisolated(unsafe) var packed: PackedTask
 
     public init(
         id: TaskID,
@@ -56,16 +52,138 @@ public struct MissionTask: Hashable, Sendable, Codable {
         updatedAt: Timestamp,
         ordinal: UInt64
     ) {
-        self.id = id
-        self.ownerID = ownerID
-        self.desktopID = desktopID
-        self.type = type
-        self.content = content
-        self.status = status
-        self.result = result
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.ordinal = ordinal
+        let fields = PackedTaskFields(
+            id: id,
+            ownerID: ownerID,
+            desktopID: desktopID,
+            createdAt: createdAt,
+            updatedAt: updatedAt,
+            ordinal: ordinal,
+            type: type,
+            status: status,
+            hasResult: result != nil
+        )
+        packed = PackedTask.make(fields, content: content, result: result)
+    }
+
+    public var id: TaskID {
+        get { packed.fields.id }
+        set { replaceFields { $0.id = newValue } }
+    }
+
+    public var ownerID: UserID {
+        get { packed.fields.ownerID }
+        set { replaceFields { $0.ownerID = newValue } }
+    }
+
+    public var desktopID: DesktopID {
+        get { packed.fields.desktopID }
+        set { replaceFields { $0.desktopID = newValue } }
+    }
+
+    public var type: TaskType {
+        get { packed.fields.type }
+        set { replaceFields { $0.type = newValue } }
+    }
+
+    public var content: String {
+        get { packed.content }
+        set { packed = PackedTask.make(packed.fields, content: newValue, result: result) }
+    }
+
+    public var status: TaskStatus {
+        get { packed.fields.status }
+        set { replaceFields { $0.status = newValue } }
+    }
+
+    public var result: String? {
+        get { packed.result }
+        set { packed = PackedTask.make(packed.fields, content: content, result: newValue) }
+    }
+
+    public var createdAt: Timestamp {
+        get { packed.fields.createdAt }
+        set { replaceFields { $0.createdAt = newValue } }
+    }
+
+    public var updatedAt: Timestamp {
+        get { packed.fields.updatedAt }
+        set { replaceFields { $0.updatedAt = newValue } }
+    }
+
+    /// Creation order within the store (the sequence of the creating mutation); pagination cursors use it.
+    public var ordinal: UInt64 {
+        get { packed.fields.ordinal }
+        set { replaceFields { $0.ordinal = newValue } }
+    }
+
+    /// The task moved to `status` at `time`, its result replaced when `result` is given: one new block
+    /// where setting the fields one by one would build one per field.
+    public func moved(to status: TaskStatus, result: String? = nil, at time: Timestamp) -> MissionTask {
+        var fields = packed.fields
+        fields.status = status
+        fields.updatedAt = time
+        var moved = self
+        moved.packed = PackedTask.make(fields, content: content, result: result ?? self.result)
+        return moved
+    }
+
+    /// `true` when both values are held in the very same block (so equal without comparing a field):
+    /// an activity event shares its task's block until the task changes.
+    public func sharesStorage(with other: MissionTask) -> Bool { packed === other.packed }
+
+    /// Rebuilds the block with the fixed fields changed by `change` and the strings kept.
+    private mutating func replaceFields(_ change: (inout PackedTaskFields) -> Void) {
+        var fields = packed.fields
+        change(&fields)
+        packed = PackedTask.make(fields, content: content, result: result)
+    }
+
+    /// Field by field, strings compared as strings (as a struct of these fields would compare).
+    public static func == (lhs: MissionTask, rhs: MissionTask) -> Bool {
+        if lhs.packed === rhs.packed { return true }
+        return lhs.packed.fields == rhs.packed.fields && lhs.packed.hasSameStrings(as: rhs.packed)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(packed.fields)
+        hasher.combine(content)
+        hasher.combine(result)
+    }
+
+    /// The same keys as the struct of plain fields this type replaced, so exports keep their shape.
+    private enum CodingKeys: String, CodingKey {
+        case id, ownerID, desktopID, type, content, status, result, createdAt, updatedAt, ordinal
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(TaskID.self, forKey: .id),
+            ownerID: try container.decode(UserID.self, forKey: .ownerID),
+            desktopID: try container.decode(DesktopID.self, forKey: .desktopID),
+            type: try container.decode(TaskType.self, forKey: .type),
+            content: try container.decode(String.self, forKey: .content),
+            status: try container.decode(TaskStatus.self, forKey: .status),
+            result: try container.decodeIfPresent(String.self, forKey: .result),
+            createdAt: try container.decode(Timestamp.self, forKey: .createdAt),
+            updatedAt: try container.decode(Timestamp.self, forKey: .updatedAt),
+            ordinal: try container.decode(UInt64.self, forKey: .ordinal)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(ownerID, forKey: .ownerID)
+        try container.encode(desktopID, forKey: .desktopID)
+        try container.encode(type, forKey: .type)
+        try container.encode(content, forKey: .content)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(result, forKey: .result)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(ordinal, forKey: .ordinal)
     }
 }
 

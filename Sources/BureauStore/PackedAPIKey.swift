@@ -64,21 +64,16 @@ final class PackedAPIKey: ManagedBuffer<PackedAPIKeyFields, UInt8> {
     /// A block holding `fields` and the four strings.
     static func make(_ fields: PackedAPIKeyFields, name: String, lookupID: String, secretHash: String, lastFour: String) -> PackedAPIKey {
         var strings = (name, lookupID, secretHash, lastFour)
-        let byteCount = packedSize(name) + packedSize(lookupID) + packedSize(secretHash) + packedSize(lastFour)
+        let byteCount =
+            PackedStrings.packedSize(name) + PackedStrings.packedSize(lookupID) + PackedStrings.packedSize(secretHash)
+            + PackedStrings.packedSize(lastFour)
         let block = unsafeDowncast(create(minimumCapacity: byteCount) { _ in fields }, to: PackedAPIKey.self)
         block.withUnsafeMutablePointerToElements { base in
             var offset = 0
-            func append(_ string: inout String) {
-                string.withUTF8 { utf8 in
-                    offset += writeVarint(utf8.count, to: base + offset)
-                    if let source = utf8.baseAddress { (base + offset).initialize(from: source, count: utf8.count) }
-                    offset += utf8.count
-                }
-            }
-            append(&strings.0)
-            append(&strings.1)
-            append(&strings.2)
-            append(&strings.3)
+            PackedStrings.append(&strings.0, to: base, at: &offset)
+            PackedStrings.append(&strings.1, to: base, at: &offset)
+            PackedStrings.append(&strings.2, to: base, at: &offset)
+            PackedStrings.append(&strings.3, to: base, at: &offset)
         }
         return block
     }
@@ -103,10 +98,10 @@ final class PackedAPIKey: ManagedBuffer<PackedAPIKeyFields, UInt8> {
         try withUnsafeMutablePointerToElements { base in
             var offset = 0
             for _ in 0..<field.rawValue {
-                let (count, width) = Self.readVarint(at: base + offset)
+                let (count, width) = PackedStrings.readVarint(at: base + offset)
                 offset += width + count
             }
-            let (count, width) = Self.readVarint(at: base + offset)
+            let (count, width) = PackedStrings.readVarint(at: base + offset)
             return try body(UnsafeBufferPointer(start: base + offset + width, count: count))
         }
     }
@@ -120,48 +115,9 @@ final class PackedAPIKey: ManagedBuffer<PackedAPIKeyFields, UInt8> {
     private static func byteCount(of base: UnsafeMutablePointer<UInt8>) -> Int {
         var offset = 0
         for _ in StringField.allCases {
-            let (count, width) = readVarint(at: base + offset)
+            let (count, width) = PackedStrings.readVarint(at: base + offset)
             offset += width + count
         }
         return offset
-    }
-
-    /// Bytes a string takes in the block: its length's varint, then its UTF-8.
-    private static func packedSize(_ string: String) -> Int {
-        let count = string.utf8.count
-        var value = UInt(count)
-        var size = 1
-        while value >= 0x80 {
-            value >>= 7
-            size += 1
-        }
-        return size + count
-    }
-
-    /// Writes `value` as a LEB128 varint at `pointer`; returns the number of bytes written.
-    private static func writeVarint(_ value: Int, to pointer: UnsafeMutablePointer<UInt8>) -> Int {
-        var value = UInt(value)
-        var width = 0
-        while value >= 0x80 {
-            pointer[width] = UInt8(truncatingIfNeeded: value) | 0x80
-            value >>= 7
-            width += 1
-        }
-        pointer[width] = UInt8(value)
-        return width + 1
-    }
-
-    /// The varint at `pointer` and its width in bytes.
-    private static func readVarint(at pointer: UnsafeMutablePointer<UInt8>) -> (value: Int, width: Int) {
-        var value: UInt = 0
-        var shift: UInt = 0
-        var width = 0
-        while true {
-            let byte = pointer[width]
-            value |= UInt(byte & 0x7F) << shift
-            width += 1
-            if byte < 0x80 { return (Int(value), width) }
-            shift += 7
-        }
     }
 }

@@ -151,9 +151,8 @@ extension StoreState {
             if desktopIDsByOwner[desktop.ownerID]?.isEmpty == true { desktopIDsByOwner[desktop.ownerID] = nil }
             var cancelled: [TaskID] = []
             for taskID in taskIDsByDesktop[desktop.id] ?? [] {
-                guard let status = tasks[taskID]?.status, !status.isFinished else { continue }
-                tasks[taskID]?.status = .cancelled
-                tasks[taskID]?.updatedAt = change.at
+                guard let task = tasks[taskID], !task.status.isFinished else { continue }
+                tasks[taskID] = task.moved(to: .cancelled, at: change.at)
                 cancelled.append(taskID)
             }
             deletion = (desktop, cancelled)
@@ -166,9 +165,7 @@ extension StoreState {
                 idempotency[IdempotencyScope(userID: record.userID, key: record.key)] = record
             }
         case .taskUpdated(let change):
-            tasks[change.id]?.status = change.status
-            if let result = change.result { tasks[change.id]?.result = result }
-            tasks[change.id]?.updatedAt = change.at
+            if let task = tasks[change.id] { tasks[change.id] = task.moved(to: change.status, result: change.result, at: change.at) }
         case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
             applySession(mutation)
         }

@@ -4,7 +4,8 @@ import BureauStore
 ///
 /// Layout (format 1): the sequence as a varint, then tagged sections, each `tag (u8) · byte length
 /// (u64 LE) · count (varint) · records`, ended by tag 0. A reader skips sections whose tag it does not
-/// know, so a later version can add kinds of records; a missing section is empty.
+/// know, so a later version can add kinds of records; a missing section is empty. Since format 3 the
+/// `activity` section (written after `tasks` and `desktops`) may refer to their records by position.
 public enum StateCodec {
     /// Section tags. Part of the format: never renumber, only add.
     enum Section: UInt8, CaseIterable {
@@ -27,7 +28,8 @@ public enum StateCodec {
         section(.desktops, records.desktops, into: &w) { $0.write($1) }
         section(.tasks, records.tasks, into: &w) { $0.write($1) }
         section(.idempotency, records.idempotency, into: &w) { $0.write($1) }
-        section(.activity, records.activity, into: &w) { $0.write($1) }
+        let subjects = ActivitySubjectIndex(records)
+        section(.activity, records.activity, into: &w) { $0.write($1, subjects: subjects) }
         section(.sessions, records.sessions, into: &w) { $0.write($1) }
         w.write(Section.end.rawValue)
         return w.bytes
@@ -53,8 +55,9 @@ public enum StateCodec {
         w.patch(UInt64(w.bytes.count - start), at: lengthOffset)
     }
 
-    /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``).
-    public static func decode(_ bytes: [UInt8]) throws(CodecError) -> StateRecords {
+    /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``),
+    /// keeping the newest `activityCapacity` events of each user: the older ones are never held in memory.
+    public static func decode(_ bytes: [UInt8], activityCapacity: Int = .max) throws(CodecError) -> StateRecords {
         var r = BinaryReader(bytes)
         var records = StateRecords(sequence: try r.readVarint(), users: [], apiKeys: [], desktops: [], tasks: [], idempotency: [])
         var seen: Set<UInt8> = []
@@ -75,7 +78,11 @@ public enum StateCodec {
             case .desktops: records.desktops = try list(&s) { r throws(CodecError) in try r.readDesktop() }
             case .tasks: records.tasks = try list(&s) { r throws(CodecError) in try r.readMissionTask() }
             case .idempotency: records.idempotency = try list(&s) { r throws(CodecError) in try r.readIdempotencyRecord() }
-            case .activity: records.activity = try list(&s) { r throws(CodecError) in try r.readUserActivityRecord() }
+            case .activity:
+                let (tasks, desktops) = (records.tasks, records.desktops)
+                records.activity = try list(&s) { r throws(CodecError) in
+                    try r.readUserActivityRecord(tasks: tasks, desktops: desktops, keeping: activityCapacity)
+                }
             case .sessions: records.sessions = try list(&s) { r throws(CodecError) in try r.readSessionRecord() }
             case .end, nil: break
             }

@@ -57,7 +57,7 @@ public enum Recovery {
         for entry in listing.snapshots.reversed() {
             do throws(StorageError) {
                 let bytes = try attempt(fileSystem.readFile(path + "/" + entry.name))
-                let (header, state) = try SnapshotFile.decode(bytes, file: entry.name)
+                let (header, state) = try SnapshotFile.decode(bytes, file: entry.name, activityCapacity: activityCapacity)
                 guard header.sequence == entry.sequence else {
                     throw StorageError.corruptSnapshot(file: entry.name, reason: "holds sequence \(header.sequence), its name says \(entry.sequence)")
                 }

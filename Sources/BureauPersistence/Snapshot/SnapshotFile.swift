@@ -64,8 +64,13 @@ public enum SnapshotFile {
         return header
     }
 
-    /// Decodes and fully checks a snapshot file's bytes into its records.
-    public static func decodeRecords(_ bytes: [UInt8], file: String) throws(StorageError) -> (header: SnapshotHeader, records: StateRecords) {
+    /// Decodes and fully checks a snapshot file's bytes into its records, keeping the newest
+    /// `activityCapacity` events of each user (by default all of them).
+    public static func decodeRecords(
+        _ bytes: [UInt8],
+        file: String,
+        activityCapacity: Int = .max
+    ) throws(StorageError) -> (header: SnapshotHeader, records: StateRecords) {
         let header = try header(of: bytes, file: file)
         guard header.bodySize <= UInt64(Int.max) else { throw .corruptSnapshot(file: file, reason: "body size out of range") }
         let body: [UInt8]
@@ -76,7 +81,7 @@ public enum SnapshotFile {
         }
         let records: StateRecords
         do throws(CodecError) {
-            records = try StateCodec.decode(body)
+            records = try StateCodec.decode(body, activityCapacity: activityCapacity)
         } catch {
             throw .corruptSnapshot(file: file, reason: "body: \(error)")
         }
@@ -89,11 +94,16 @@ public enum SnapshotFile {
         return (header, records)
     }
 
-    /// Decodes and fully checks a snapshot file's bytes into the state it holds.
-    public static func decode(_ bytes: [UInt8], file: String) throws(StorageError) -> (header: SnapshotHeader, state: StoreState) {
-        let (header, records) = try decodeRecords(bytes, file: file)
+    /// Decodes and fully checks a snapshot file's bytes into the state it holds, keeping `activityCapacity`
+    /// recent events per user (by default all the file holds).
+    public static func decode(
+        _ bytes: [UInt8],
+        file: String,
+        activityCapacity: Int = .max
+    ) throws(StorageError) -> (header: SnapshotHeader, state: StoreState) {
+        let (header, records) = try decodeRecords(bytes, file: file, activityCapacity: activityCapacity)
         do throws(InconsistentState) {
-            return (header, try (consume records).makeState())
+            return (header, try (consume records).makeState(activityCapacity: activityCapacity))
         } catch {
             throw .corruptSnapshot(file: file, reason: "records are inconsistent: \(error)")
         }

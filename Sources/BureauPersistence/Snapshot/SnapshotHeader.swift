@@ -1,6 +1,6 @@
 import BureauStore
 
-/// The uncompressed header of a snapshot file, little-endian. Format 2 (written now) is 104 bytes:
+/// The uncompressed header of a snapshot file, little-endian. Formats 2 and 3 (3 written now) are 104 bytes:
 ///
 /// ```
 ///  0 magic "BUREAUSN"        8 format version (u16)    10 header size (u16)     12 flags (u32, 0)
@@ -10,17 +10,19 @@ import BureauStore
 /// 96 CRC-32C of the compressed body (u32)           100 CRC-32C of bytes 0..<100 (u32)
 /// ```
 /// Format 1 (written before sessions existed, still read) is the same without the sessions count:
-/// 96 bytes, its sizes and checksums 8 bytes earlier; its body holds no sessions.
+/// 96 bytes, its sizes and checksums 8 bytes earlier; its body holds no sessions. Format 3 has format 2's
+/// header; its body's events may refer to the tasks and desktops it stores (see ``StateCodec``), which a
+/// format 2 reader would not understand.
 /// The zlib-compressed body (``StateCodec``) follows; the file is exactly header plus body.
 public struct SnapshotHeader: Sendable, Hashable, Codable {
     /// The magic bytes.
     public static let magic: [UInt8] = Array("BUREAUSN".utf8)
     /// The format this version writes.
-    public static let currentVersion: UInt16 = 2
+    public static let currentVersion: UInt16 = 3
     /// The formats this version reads.
-    public static let readableVersions: ClosedRange<UInt16> = 1...2
+    public static let readableVersions: ClosedRange<UInt16> = 1...3
 
-    /// Bytes in a header of `version` (format 1: 96; format 2: 104).
+    /// Bytes in a header of `version` (format 1: 96; formats 2 and 3: 104).
     public static func size(of version: UInt16) -> Int { version >= 2 ? 104 : 96 }
 
     /// Bytes in this header: where the body starts.

@@ -85,13 +85,16 @@ public struct APIKeySummary: Hashable, Sendable, Codable {
 }
 
 /// The resource an event is about, as it was right after the change.
+///
+/// One pointer wide: a task is one already (and shares the block of the task as stored until the task
+/// changes); the rarer desktop and key events keep their subject in a box of its own.
 public enum ActivitySubject: Hashable, Sendable, Codable {
     /// A task event's task.
     case task(MissionTask)
     /// A desktop event's desktop.
-    case desktop(Desktop)
+    indirect case desktop(Desktop)
     /// A key event's key, without its secret.
-    case apiKey(APIKeySummary)
+    indirect case apiKey(APIKeySummary)
 }
 
 /// One entry of a user's activity: a change to one of their resources.

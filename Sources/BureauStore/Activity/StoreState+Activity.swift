@@ -44,13 +44,17 @@ extension StoreState {
     /// Keeps `capacity` events per user from now on, dropping the oldest beyond it at once.
     public mutating func setActivityCapacity(_ capacity: Int) {
         activityCapacity = max(capacity, 0)
-        for userID in activity.keys { activity[userID]?.trim(to: activityCapacity) }
+        for userID in activity.keys {
+            activity[userID]?.trim(to: activityCapacity)
+            activity[userID]?.releaseDropped()
+        }
     }
 
     /// Restores one user's recent activity as a snapshot stored it (trimmed to the capacity).
     public mutating func restoreActivity(of userID: UserID, _ recent: UserActivity) {
         var recent = recent
         recent.trim(to: activityCapacity)
+        recent.releaseDropped()
         activity[userID] = recent
     }
 

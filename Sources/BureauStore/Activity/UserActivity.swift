@@ -29,16 +29,33 @@ public struct UserActivity: Sendable {
     /// Drops the oldest events beyond `capacity`.
     mutating func trim(to capacity: Int) {
         let excess = storage.count - start - max(capacity, 0)
-        guard excess > 0 else { return }
-        droppedThrough = storage[start + excess - 1].id
-        start += excess
-        // Compact once the dead prefix is as large as the live part: amortised O(1) per event, memory at
-        // most twice the capacity.
-        if start >= max(storage.count - start, 32) {
-            storage.removeFirst(start)
-            start = 0
+        if excess > 0 {
+            droppedThrough = storage[start + excess - 1].id
+            start += excess
         }
+        // Compact once the dead prefix is as large as the live part (amortised O(1) per event, memory at
+        // most twice the capacity), or at once when nothing is kept. The live events move to a buffer of
+        // their own size: removing the prefix in place would keep the old buffer's whole capacity, so a
+        // history trimmed at start-up (a smaller `stream.replay_events`) would free nothing.
+        let live = storage.count - start
+        guard start > 0, start >= max(live, 32) || live == 0 else { return }
+        storage = live == 0 ? [] : Array(storage[start...])
+        start = 0
     }
+
+    /// Moves the kept events to a buffer of their own size, releasing the dropped ones at once (restoring
+    /// and lowering the capacity do it: they may drop many events in one go).
+    mutating func releaseDropped() {
+        guard start > 0 else { return }
+        storage = Array(storage[start...])
+        start = 0
+    }
+
+    /// Events held in memory: the kept ones and any dropped ones not yet released.
+    var heldCount: Int { storage.count }
+
+    /// Events the backing buffer has room for.
+    var heldCapacity: Int { storage.capacity }
 }
 
 extension UserActivity: Equatable {
