@@ -9,7 +9,7 @@ enum JSONResponse {
     /// `value` as `application/json` with `status`; `headers` are added (they never hold a `Content-Type`).
     static func make(_ value: some JSONRepresentable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
-        headers.append(contentsOf: CollectionOfOne(contentType))
+        headers.append(contentType)
         var writer = JSONWriter()
         value.write(to: &writer)
         return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
