@@ -98,6 +98,19 @@ struct APIKeyVerifierTests {
         #expect(hasher.verificationCount == 0)
         #expect(await verifier.verify(key.plaintext) == .valid(userID: user, keyID: keyID))
         #expect(verifier.verdictWithoutHashing(Substring(key.plaintext)) == .valid(userID: user, keyID: keyID))
+        // Checked where it lies: a key inside a longer string, and every one-byte change of it.
+        let framed = "x-api-key: \(key.plaintext)\r\n"
+        let start = framed.utf8.index(framed.utf8.startIndex, offsetBy: 11)
+        let end = framed.utf8.index(start, offsetBy: key.plaintext.utf8.count)
+        #expect(verifier.verdictWithoutHashing(framed[start..<end]) == .valid(userID: user, keyID: keyID))
+        let bytes = Array(key.plaintext.utf8)
+        for index in bytes.indices {
+            var changed = bytes
+            changed[index] = changed[index] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+            #expect(verifier.verdictWithoutHashing(String(decoding: changed, as: UTF8.self)) == .invalid)
+        }
+        // Same length in bytes, not in characters.
+        #expect(verifier.verdictWithoutHashing("é" + key.plaintext.dropFirst(2)) == .invalid)
         // The other user's key is still undecided: one key's cached digest never vouches for another.
         #expect(verifier.verdictWithoutHashing(created[1].1.plaintext) == nil)
         #expect(hasher.verificationCount == 1)

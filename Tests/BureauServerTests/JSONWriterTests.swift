@@ -37,6 +37,29 @@ struct JSONWriterTests {
         #expect((parsed["list"] as? [Any])?.count == 4)
         #expect(text.hasPrefix("{\"k0\":\"plain\""))
     }
+
+    @Test("an answer larger than the writer's first room comes out whole, whatever the sizes of its writes")
+    func growth() throws {
+        let names = (0..<400).map { index in String(repeating: "é\"x", count: index % 37) + "\(index)" }
+        var writer = JSONWriter(capacity: 16)
+        writer.array { array in
+            for (index, name) in names.enumerated() {
+                array.object { json in
+                    json.field("name", name)
+                    json.field("n", index)
+                    json.field("at", Timestamp(millisecondsSinceEpoch: Int64(index) * 86_400_123))
+                }
+            }
+        }
+        let text = String(buffer: writer.buffer)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        #expect(parsed.count == names.count)
+        for (index, item) in parsed.enumerated() {
+            #expect(item["name"] as? String == names[index])
+            #expect(item["n"] as? Int == index)
+            #expect(item["at"] as? String == Timestamp(millisecondsSinceEpoch: Int64(index) * 86_400_123).rfc3339)
+        }
+    }
 }
 
 @Suite("JSON writer: values written in place")

@@ -18,6 +18,16 @@ struct PresentedKeyTests {
         #expect(APIKeyAuthentication.presentedKey(in: Self.fields([("authorization", "bEaReR  lb_k_x ")])) == "lb_k_x")
     }
 
+    @Test("only spaces and tabs are trimmed, on byte boundaries that stay character boundaries")
+    func trimming() {
+        #expect(APIKeyAuthentication.presentedKey(in: Self.fields([("x-api-key", "\t lb_k_é \t")])) == "lb_k_é")
+        #expect(APIKeyAuthentication.presentedKey(in: Self.fields([("x-api-key", " \t ")])) == "")
+        // Other white space is part of the value (and makes it a bad key), as is a combining mark after a space.
+        #expect(APIKeyAuthentication.presentedKey(in: Self.fields([("x-api-key", "\u{A0}lb_k_x\u{A0}")])) == "\u{A0}lb_k_x\u{A0}")
+        let combining = APIKeyAuthentication.presentedKey(in: Self.fields([("x-api-key", "lb_k_x \u{301}")]))
+        #expect(combining.map { Array($0.utf8) } == Array("lb_k_x \u{301}".utf8))
+    }
+
     @Test("no key, another scheme, and an empty header")
     func absentOrOther() {
         #expect(APIKeyAuthentication.presentedKey(in: Self.fields([("accept", "*/*")])) == nil)

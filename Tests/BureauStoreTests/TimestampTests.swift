@@ -64,6 +64,38 @@ struct CRC32Tests {
         let first = CRC32.castagnoli.checksum(input[0..<5])
         #expect(CRC32.castagnoli.checksum(input[5...], continuing: first) == whole)
     }
+
+    /// Bit at a time, straight from the definition: the reference the table-driven paths must match.
+    private static func reference(_ bytes: [UInt8], polynomial: UInt32, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc = ~previous
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ polynomial : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test("eight bytes at a time equals the definition, at every length, alignment and starting value")
+    func slicing() {
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for (crc, polynomial) in [(CRC32.ieee, UInt32(0xEDB8_8320)), (CRC32.castagnoli, UInt32(0x82F6_3B78))] {
+            for offset in 0..<9 {
+                for length in 0...(data.count - offset) {
+                    let slice = Array(data[offset..<(offset + length)])
+                    let previous = UInt32(truncatingIfNeeded: length &* 2_654_435_761)
+                    let expected = Self.reference(slice, polynomial: polynomial, continuing: previous)
+                    // Raw memory at an arbitrary alignment (the eight-byte path), and a sequence that has no
+                    // contiguous storage (the byte-at-a-time path).
+                    let raw = data.withUnsafeBytes {
+                        crc.checksum(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), continuing: previous)
+                    }
+                    #expect(raw == expected)
+                    #expect(crc.checksum(slice.lazy.map { $0 }, continuing: previous) == expected)
+                }
+            }
+        }
+    }
 }
 
 @Suite("Identifiers")

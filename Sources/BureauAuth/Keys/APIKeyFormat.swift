@@ -41,20 +41,26 @@ public enum APIKeyFormat {
         guard presented.utf8.count == length else { return nil }
         // The one copy: it becomes the parsed key's plaintext.
         var plaintext = String(presented)
-        let wellFormed = plaintext.withUTF8 { bytes -> Bool in
-            let prefixBytes = prefix.utf8
-            guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return false }
-            guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return false }
-            let checksum = CRC32.ieee.checksum(
-                UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)]))
-            )
-            return checksumMatches(checksum, bytes[(length - checksumLength)...])
-        }
-        guard wellFormed else { return nil }
-        let lookupStart = plaintext.utf8.index(plaintext.utf8.startIndex, offsetBy: prefix.utf8.count)
-        let lookupEnd = plaintext.utf8.index(lookupStart, offsetBy: lookupIDLength)
-        // Twelve ASCII bytes: a small string, stored inline without an allocation.
-        return ParsedAPIKey(plaintext: plaintext, lookupID: String(plaintext.utf8[lookupStart..<lookupEnd])!)
+        guard let lookupID = plaintext.withUTF8({ isWellFormed($0) ? lookupID(ofWellFormed: $0) : nil }) else { return nil }
+        return ParsedAPIKey(plaintext: plaintext, lookupID: lookupID)
+    }
+
+    /// Whether `bytes` are a well-formed key (length, prefix, characters, checksum), checked in place.
+    public static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == length else { return false }
+        let prefixBytes = prefix.utf8
+        guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return false }
+        guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return false }
+        let checksum = CRC32.ieee.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)])))
+        return checksumMatches(checksum, bytes[(length - checksumLength)...])
+    }
+
+    /// The lookup id inside the bytes of a key that ``isWellFormed(_:)``: twelve ASCII bytes, a small
+    /// string stored inline, without an allocation.
+    public static func lookupID(ofWellFormed bytes: UnsafeBufferPointer<UInt8>) -> String {
+        precondition(bytes.count == length, "not a well-formed key")
+        let start = prefix.utf8.count
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + lookupIDLength)]), as: UTF8.self)
     }
 
     /// Whether `digits` are ``encodeChecksum(_:)`` of `value`, compared in place.

@@ -44,14 +44,21 @@ public final class APIKeyVerifier: Sendable {
     /// The verdict on a presented key when it needs no bcrypt (wrong shape, unknown or revoked, or a
     /// digest already verified: the case of nearly every request), without suspending; `nil` when only
     /// `verify` can decide, paying bcrypt once.
+    ///
+    /// The key is checked and hashed where it lies, without a copy: this runs on every request.
     public func verdictWithoutHashing(_ presented: some StringProtocol) -> APIKeyVerification? {
-        guard let key = APIKeyFormat.parse(presented) else { return .invalid }
-        return verdictWithoutHashing(key).verdict
+        var text = Substring(presented)
+        return text.withUTF8 { bytes in
+            guard APIKeyFormat.isWellFormed(bytes) else { return .invalid }
+            return verdictWithoutHashing(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes)) {
+                SHA256.hash(data: UnsafeRawBufferPointer(bytes))
+            }.verdict
+        }
     }
 
     /// Checks a key whose shape is already known to be right.
     public func verify(_ key: ParsedAPIKey) async -> APIKeyVerification {
-        let (verdict, record) = verdictWithoutHashing(key)
+        let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID) { Self.digest(of: key) }
         if let verdict { return verdict }
         guard let record else { return .invalid }
         let digest = Self.digest(of: key)
@@ -64,12 +71,15 @@ public final class APIKeyVerifier: Sendable {
     }
 
     /// The verdict from the store and the digest cache alone, or `nil` with the key's record when bcrypt
-    /// must decide.
-    private func verdictWithoutHashing(_ key: ParsedAPIKey) -> (verdict: APIKeyVerification?, record: APIKeyRecord?) {
-        guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }) else { return (.invalid, nil) }
+    /// must decide. `digest` (of the whole presented key) is computed only when a cached digest awaits it.
+    private func verdictWithoutHashing(
+        lookupID: String,
+        digest: () -> SHA256Digest
+    ) -> (verdict: APIKeyVerification?, record: APIKeyRecord?) {
+        guard let record = store.read({ $0.activeKey(lookupID: lookupID) }) else { return (.invalid, nil) }
         guard let cached = verifiedDigests.withLock({ $0[record.id] }) else { return (nil, record) }
         // SHA256Digest's == compares in constant time.
-        guard cached == Self.digest(of: key) else { return (.invalid, record) }
+        guard cached == digest() else { return (.invalid, record) }
         usage.record(record.id, at: store.now())
         return (.valid(userID: record.userID, keyID: record.id), record)
     }

@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The time source of the rate limiters: nanoseconds since an arbitrary fixed origin, never decreasing.
 /// Wall-clock jumps (NTP, manual changes) do not move it, so windows and blocks keep their length.
 public protocol MonotonicClock: Sendable {
@@ -7,20 +15,32 @@ public protocol MonotonicClock: Sendable {
     func nanosecondsNow() -> UInt64
 }
 
-/// The process's monotonic clock (`ContinuousClock`), counted from the moment this value was created.
+/// The system's monotonic clock (the one `ContinuousClock` reads: it keeps counting while the machine
+/// sleeps), counted from the moment this value was created.
+///
+/// Read with `clock_gettime` directly: going through `ContinuousClock.Instant` and `Duration` costs 128-bit
+/// arithmetic on every read, and the limiters read the clock on every request.
 public struct SystemMonotonicClock: MonotonicClock {
-    private let origin: ContinuousClock.Instant
+    private let origin: UInt64
 
     /// A clock whose origin is now.
     public init() {
-        origin = ContinuousClock.now
+        origin = Self.systemNanoseconds()
     }
 
     public func nanosecondsNow() -> UInt64 {
-        let elapsed = origin.duration(to: ContinuousClock.now)
-        let (seconds, attoseconds) = elapsed.components
-        guard seconds >= 0 else { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        let now = Self.systemNanoseconds()
+        return now >= origin ? now - origin : 0
+    }
+
+    private static func systemNanoseconds() -> UInt64 {
+        var spec = timespec()
+        #if os(Linux)
+        clock_gettime(CLOCK_BOOTTIME, &spec)
+        #else
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        #endif
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
     }
 }
 

@@ -32,11 +32,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// continued), so that an offline change is an ordinary mutation in the log.
 enum OfflineDataDirectory {
     /// Logs to stderr only, so that standard output carries nothing but a command's answer.
-    static let logger: Logger = {
-        var logger = Logger(label: "bureau.offline") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = .notice
-        return logger
-    }()
+    static let logger = Logger(label: "bureau.offline") { LineLogHandler.standardError(label: $0, level: .notice) }
 
     /// Locks the directory at `path` (refused while a server holds it), recovers its state, runs `body`
     /// with a store journaling to its log, then syncs and closes the log and releases the lock.

@@ -32,11 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { extra["http.port"] = String(port) }
         let configuration = try options.load(extra: extra)
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LineLogHandler.standardError(label: label, level: level) }
         let logger = Logger(label: "bureau")
 
         HeapThresholds.pin()

@@ -9,6 +9,9 @@ enum JSONResponse {
     /// `value` as `application/json` with `status`; `headers` are added (they never hold a `Content-Type`).
     static func make(_ value: some JSONRepresentable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
+        // Room for what every answer gets (this field, `x-request-id`) and an `/api` answer's two rate-limit
+        // fields, so appending them never grows the storage.
+        headers.reserveCapacity(headers.count + 4)
         headers.append(contentType)
         var writer = JSONWriter()
         value.write(to: &writer)
@@ -60,12 +63,17 @@ enum Cursor {
 
 /// Reading and checking query parameters.
 struct Query {
-    let uri: URI
+    /// The request's parameters, parsed once (empty when the URI has no query).
+    private let parameters: FlatDictionary<Substring, Substring>
+
+    init(uri: URI) {
+        parameters = uri.queryParameters
+    }
 
     /// `?limit=`: an integer in 1...max, default `defaultValue`.
     func limit(default defaultValue: Int = 50, max: Int = 100) throws -> Int {
-        guard let raw = uri.queryParameters["limit"] else { return defaultValue }
-        guard let value = Int(String(raw)), (1...max).contains(value) else {
+        guard let raw = value("limit") else { return defaultValue }
+        guard let value = Int(raw), (1...max).contains(value) else {
             throw APIError.invalidField("limit", "must be an integer from 1 to \(max)")
         }
         return value
@@ -73,6 +81,11 @@ struct Query {
 
     /// A query parameter's value, if present.
     func string(_ name: String) -> String? {
-        uri.queryParameters[Substring(name)].map(String.init)
+        value(Substring(name)).map(String.init)
+    }
+
+    private func value(_ name: Substring) -> Substring? {
+        // Most list requests carry no query at all: skip hashing the name then.
+        parameters.isEmpty ? nil : parameters[name]
     }
 }

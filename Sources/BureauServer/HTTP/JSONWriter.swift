@@ -4,7 +4,12 @@ import NIOCore
 /// A small, fast JSON serialiser for the API's own answers (strings escaped per RFC 8259, UTF-8 out).
 /// Field order is the order written, so answers read the same every time.
 struct JSONWriter {
-    private(set) var buffer: ByteBuffer
+    /// The bytes written are `storage[0..<count]`; the rest is room to write into. An array of our own (its
+    /// length is capacity, `count` is ours) rather than a `ByteBuffer`: each write here is a capacity check and
+    /// a copy, where each `ByteBuffer` write also pays a uniqueness and a run-time exclusivity check on its
+    /// storage object, and an answer is a few dozen small writes.
+    private var storage: [UInt8]
+    private var count = 0
     /// One bit per open object or array, innermost lowest: whether its next member needs a comma before it.
     /// A bit stack instead of an array: no allocation per answer (nesting deeper than 63 levels is a bug).
     private var commaBits: UInt64 = 0
@@ -12,27 +17,32 @@ struct JSONWriter {
     private var depth = 0
 
     init(capacity: Int = 256) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        storage = [UInt8](repeating: 0, count: max(capacity, 16))
+    }
+
+    /// What was written, in a buffer of its own (one copy, at the end).
+    var buffer: ByteBuffer {
+        storage.withUnsafeBufferPointer { ByteBuffer(bytes: UnsafeBufferPointer(rebasing: $0[0..<count])) }
     }
 
     /// Writes `{ ... }` with `body` writing the members.
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        write(UInt8(ascii: "{"))
         open()
         body(&self)
         close()
-        buffer.writeInteger(UInt8(ascii: "}"))
+        write(UInt8(ascii: "}"))
     }
 
     /// Writes `[ ... ]` with `body` writing the elements.
     mutating func array(_ body: (inout JSONWriter) -> Void) {
         separate()
-        buffer.writeInteger(UInt8(ascii: "["))
+        write(UInt8(ascii: "["))
         open()
         body(&self)
         close()
-        buffer.writeInteger(UInt8(ascii: "]"))
+        write(UInt8(ascii: "]"))
     }
 
     /// Writes a member name known at compile time (plain ASCII, nothing to escape); the next value written
@@ -57,7 +67,7 @@ struct JSONWriter {
     mutating func key(escaping name: String) {
         separate()
         writeEscaped(name)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        write(UInt8(ascii: ":"))
         commaBits &= ~1
     }
 
@@ -73,12 +83,13 @@ struct JSONWriter {
 
     mutating func integer(_ value: Int) {
         separate()
-        buffer.writeString(String(value))
+        var text = String(value)
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     mutating func null() {
         separate()
-        buffer.writeStaticString("null")
+        write("null")
     }
 
     /// An identifier in its canonical lowercase form, written straight into the buffer.
@@ -142,7 +153,7 @@ struct JSONWriter {
 
     private mutating func separate() {
         guard depth > 0 else { return }
-        if commaBits & 1 == 1 { buffer.writeInteger(UInt8(ascii: ",")) }
+        if commaBits & 1 == 1 { write(UInt8(ascii: ",")) }
         commaBits |= 1
     }
 
@@ -155,12 +166,31 @@ struct JSONWriter {
         }
     }
 
-    /// Appends exactly `count` bytes that `fill` writes, with one capacity check.
-    private mutating func reserve(_ count: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
-            fill(UnsafeMutableBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<count]))
-            return count
-        }
+    /// Appends exactly `length` bytes that `fill` writes, with one capacity check.
+    private mutating func reserve(_ length: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+        if storage.count - count < length { grow(toFit: length) }
+        let start = count
+        storage.withUnsafeMutableBufferPointer { fill(UnsafeMutableBufferPointer(rebasing: $0[start..<(start + length)])) }
+        count += length
+    }
+
+    private mutating func write(_ byte: UInt8) {
+        if count == storage.count { grow(toFit: 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    private mutating func write(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count) { UnsafeMutableRawBufferPointer($0).copyMemory(from: bytes) }
+    }
+
+    private mutating func write(_ text: StaticString) {
+        write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Makes room for `length` more bytes, at least doubling the room.
+    private mutating func grow(toFit length: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(storage.count, count + length - storage.count)))
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -187,29 +217,29 @@ struct JSONWriter {
     }
 
     private mutating func writeEscaping(_ bytes: UnsafeBufferPointer<UInt8>) {
-        buffer.writeInteger(UInt8(ascii: "\""))
+        write(UInt8(ascii: "\""))
         var start = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]
             guard Self.needsEscape(byte) else { continue }
-            if start < index { buffer.writeBytes(bytes[start..<index]) }
+            if start < index { write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index])) }
             switch byte {
-            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case 0x0A: buffer.writeStaticString("\\n")
-            case 0x0D: buffer.writeStaticString("\\r")
-            case 0x09: buffer.writeStaticString("\\t")
-            case 0x08: buffer.writeStaticString("\\b")
-            case 0x0C: buffer.writeStaticString("\\f")
+            case UInt8(ascii: "\""): write("\\\"")
+            case UInt8(ascii: "\\"): write("\\\\")
+            case 0x0A: write("\\n")
+            case 0x0D: write("\\r")
+            case 0x09: write("\\t")
+            case 0x08: write("\\b")
+            case 0x0C: write("\\f")
             default:
-                buffer.writeStaticString("\\u00")
-                buffer.writeInteger(Self.hex[Int(byte >> 4)])
-                buffer.writeInteger(Self.hex[Int(byte & 0x0F)])
+                write("\\u00")
+                write(Self.hex[Int(byte >> 4)])
+                write(Self.hex[Int(byte & 0x0F)])
             }
             start = index + 1
         }
-        if start < bytes.count { buffer.writeBytes(bytes[start..<bytes.count]) }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        if start < bytes.count { write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count])) }
+        write(UInt8(ascii: "\""))
     }
 }
 

@@ -88,10 +88,12 @@ enum APIKeyAuthentication {
 }
 
 extension Substring {
+    /// Without leading and trailing spaces and tabs (compared as bytes: both are ASCII, so the result
+    /// still starts and ends on character boundaries).
     fileprivate func trimmingSpaces() -> Substring {
-        var slice = self
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return slice
+        var bytes = utf8
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        return Substring(bytes)
     }
 }

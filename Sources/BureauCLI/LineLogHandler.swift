@@ -1,0 +1,89 @@
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line per log event, in the layout of swift-log's `StreamLogHandler`
+/// (`<time> <level> <label>: <key=value ...> [<source>] <message>`), with metadata rendered only when a
+/// line is actually written.
+///
+/// `StreamLogHandler` renders its metadata into a string each time an item is set. The HTTP server sets a
+/// request id on every request's logger, so that rendering ran on every request, logged or not, for a few
+/// percent of the server's time; here setting an item only stores it.
+struct LineLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let output: @Sendable (String) -> Void
+
+    /// A handler writing to standard error, each line with one `write(2)` (so lines of concurrent events
+    /// do not mix), unbuffered like `stderr`.
+    static func standardError(label: String, level: Logger.Level) -> LineLogHandler {
+        LineLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { line in
+            var line = line
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0, errno == EINTR {
+                        continue
+                    } else {
+                        return  // Nowhere left to report a failing standard error: the line is dropped.
+                    }
+                }
+            }
+        }
+    }
+
+    /// A handler giving its lines to `output` (tests capture them).
+    init(
+        label: String,
+        level: Logger.Level,
+        metadataProvider: Logger.MetadataProvider? = nil,
+        output: @escaping @Sendable (String) -> Void
+    ) {
+        self.label = label
+        self.logLevel = level
+        self.metadataProvider = metadataProvider
+        self.output = output
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            merged.merge(provided) { _, provided in provided }
+        }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            merged.merge(explicit) { _, explicit in explicit }
+        }
+        if let error = event.error {
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        output("\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(event.message)\n")
+    }
+
+    /// Local time as `2026-11-22T17:30:00+0000`, as `StreamLogHandler` writes it.
+    private static func timestamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        guard localtime_r(&now, &parts) != nil else { return "<unknown>" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
