@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Measures the figures quoted in BENCHMARKS.md on this machine, always against a baseline from the
 # same run (rounds interleaved, medians quoted). Loads only 127.0.0.1.
-# Usage: make bench   (or: bash scripts/bench.sh [seconds-per-run]; ROUNDS=n for more rounds)
+# Usage: make bench   (or: bash scripts/bench.sh [seconds-per-run]; ROUNDS=n for more rounds; PIN=1 runs the
+# servers on the first CPU and wrk on the second, so that the two never compete for a core: steadier figures
+# on a small shared machine, lower absolute throughput)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.build/release/bureau
 DURATION=${1:-8}
 ROUNDS=${ROUNDS:-5}
+SERVER_CPU=(); CLIENT_CPU=()
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ] || { echo "PIN=1 needs taskset and two CPUs" >&2; exit 1; }
+    SERVER_CPU=(taskset -c 0); CLIENT_CPU=(taskset -c 1)
+fi
 command -v wrk >/dev/null 2>&1 || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "build first: make release" >&2; exit 1; }
 
@@ -22,7 +29,7 @@ start_server() {
     local name=$1
     shift
     mkdir -p "$WORK/$name"
-    "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
+    "${SERVER_CPU[@]}" "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
         --log-level warning "$@" >"$WORK/$name/out" 2>"$WORK/$name/err" &
     local pid=$!
     PIDS+=("$pid")
@@ -54,7 +61,11 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 load() {
     local pid=$1 url=$2 header=${3:-} before after out
     before=$(cpu_ticks "$pid")
-    if [ -n "$header" ]; then out=$(wrk -t1 -c32 -d"${DURATION}s" -H "$header" "$url"); else out=$(wrk -t1 -c32 -d"${DURATION}s" "$url"); fi
+    if [ -n "$header" ]; then
+        out=$("${CLIENT_CPU[@]}" wrk -t1 -c32 -d"${DURATION}s" -H "$header" "$url")
+    else
+        out=$("${CLIENT_CPU[@]}" wrk -t1 -c32 -d"${DURATION}s" "$url")
+    fi
     after=$(cpu_ticks "$pid")
     local requests rate
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -63,7 +74,7 @@ load() {
         'BEGIN {printf "%s %.2f\n", r, t / hz * 1e6 / n}'
 }
 
-echo "== throughput (wrk -t1 -c32 -d${DURATION}s, ${ROUNDS} interleaved rounds)"
+echo "== throughput (wrk -t1 -c32 -d${DURATION}s, ${ROUNDS} interleaved rounds$([ "${PIN:-0}" = 1 ] && echo ", servers on CPU 0, wrk on CPU 1"))"
 echo "   on:  general limit raised out of the way (10^9 a minute), failed-key blocker on"
 echo "   off: both limits switched off (0)"
 start_server on --rate-limits-general-limit 1000000000

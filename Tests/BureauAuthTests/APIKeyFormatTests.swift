@@ -51,6 +51,31 @@ struct APIKeyFormatTests {
         #expect(caught == total)
     }
 
+    @Test("the checksum is exactly the CRC-32 of the rest in six base62 digits, most significant first")
+    func checksumDigits() {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let body = Array("lb_k_".utf8) + (0..<42).map { _ in alphabet[Int.random(in: 0..<62, using: &generator)] }
+            var value = UInt64(CRC32.ieee.checksum(body))
+            var digits = [UInt8](repeating: 0, count: 6)
+            for index in (0..<6).reversed() {
+                digits[index] = alphabet[Int(value % 62)]
+                value /= 62
+            }
+            #expect(APIKeyFormat.parse(String(decoding: body + digits, as: UTF8.self)) != nil)
+            for position in 0..<6 {
+                let other = alphabet[(alphabet.firstIndex(of: digits[position])! + Int.random(in: 1..<62, using: &generator)) % 62]
+                var wrong = digits
+                wrong[position] = other
+                #expect(APIKeyFormat.parse(String(decoding: body + wrong, as: UTF8.self)) == nil)
+            }
+        }
+        // Six digits can spell numbers no CRC-32 reaches.
+        let body = "lb_k_" + String(repeating: "a", count: 42)
+        #expect(APIKeyFormat.parse(body + "zzzzzz") == nil)
+    }
+
     @Test(
         "wrong shapes are refused",
         arguments: [

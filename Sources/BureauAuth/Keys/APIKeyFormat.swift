@@ -50,9 +50,17 @@ public enum APIKeyFormat {
         guard bytes.count == length else { return false }
         let prefixBytes = prefix.utf8
         guard zip(bytes.prefix(prefixBytes.count), prefixBytes).allSatisfy({ $0 == $1 }) else { return false }
-        guard bytes[prefixBytes.count...].allSatisfy(isAlphanumeric) else { return false }
-        let checksum = CRC32.ieee.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<(length - checksumLength)])))
-        return checksumMatches(checksum, bytes[(length - checksumLength)...])
+        // One table lookup per character: its base62 value, or `invalidDigit`. The checksum's six digits are
+        // read as a number (no division: 62⁶ > 2³², so equal numbers mean equal digits).
+        var checksumDigits: UInt64 = 0
+        let checksumStart = length - checksumLength
+        for index in prefixBytes.count..<length {
+            let digit = digitValues[Int(bytes[index])]
+            guard digit != invalidDigit else { return false }
+            if index >= checksumStart { checksumDigits = checksumDigits &* 62 &+ UInt64(digit) }
+        }
+        let checksum = CRC32.ieee.checksum(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<checksumStart])))
+        return checksumDigits == UInt64(checksum)
     }
 
     /// The lookup id inside the bytes of a key that ``isWellFormed(_:)``: twelve ASCII bytes, a small
@@ -63,21 +71,13 @@ public enum APIKeyFormat {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + lookupIDLength)]), as: UTF8.self)
     }
 
-    /// Whether `digits` are ``encodeChecksum(_:)`` of `value`, compared in place.
-    private static func checksumMatches(_ value: UInt32, _ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        var value = UInt64(value)
-        var index = digits.endIndex
-        while index > digits.startIndex {
-            index -= 1
-            guard digits[index] == alphabet[Int(value % 62)] else { return false }
-            value /= 62
-        }
-        return true
-    }
-
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-    }
+    /// The base62 value of each byte, or ``invalidDigit`` for a byte outside the alphabet.
+    private static let digitValues: [UInt8] = {
+        var values = [UInt8](repeating: invalidDigit, count: 256)
+        for (value, character) in alphabet.enumerated() { values[Int(character)] = UInt8(value) }
+        return values
+    }()
+    private static let invalidDigit: UInt8 = 0xFF
 
     /// One base62 character, uniformly: bytes ≥ 248 are rejected so that `% 62` has no bias.
     private static func randomCharacter(using generator: inout some RandomNumberGenerator) -> UInt8 {
