@@ -23,6 +23,9 @@ final class ClientStateTable<Key: Hashable & Sendable, State: Sendable>: Sendabl
     /// Lower is evicted first; `nil` never is.
     private let evictionRank: @Sendable (State, UInt64) -> UInt64?
     private let evictedCounter = Atomic<UInt64>(0)
+    /// Entries held across all shards, kept as they come and go (changed under the shard's lock, after the
+    /// change): lets ``isEmpty`` answer without taking any lock.
+    private let entryCount = Atomic<Int>(0)
 
     /// A table holding at most `maxEntries` keys in `shardCount` shards (fewer shards if `maxEntries` is small).
     init(
@@ -57,6 +60,7 @@ final class ClientStateTable<Key: Hashable & Sendable, State: Sendable>: Sendabl
             var state = makeState()
             let result = body(&state)
             entries[key] = state
+            entryCount.add(1, ordering: .releasing)
             return result
         }
     }
@@ -74,6 +78,13 @@ final class ClientStateTable<Key: Hashable & Sendable, State: Sendable>: Sendabl
     var count: Int {
         shards.reduce(0) { total, shard in total + shard.entries.withLock { $0.count } }
     }
+
+    /// Whether no key has an entry: a lookup can be skipped altogether (the common case of a table that
+    /// only failures fill). A change made before this is read, by any thread, is seen.
+    var isEmpty: Bool { heldCount == 0 }
+
+    /// Entries held, as counted when they come and go (``count`` counts them shard by shard).
+    var heldCount: Int { entryCount.load(ordering: .acquiring) }
 
     /// How many entries with a rank were evicted to make room, since start.
     var evictedCount: UInt64 { evictedCounter.load(ordering: .relaxed) }
@@ -105,6 +116,7 @@ final class ClientStateTable<Key: Hashable & Sendable, State: Sendable>: Sendabl
             candidates.sort { $0.rank < $1.rank }
             let evicted = candidates.prefix(entries.count - target)
             for candidate in evicted { entries.removeValue(forKey: candidate.key) }
+            entryCount.subtract(evicted.count, ordering: .releasing)
             evictedCounter.add(UInt64(evicted.count), ordering: .relaxed)
         }
         return entries.count < capacityPerShard
@@ -119,6 +131,7 @@ final class ClientStateTable<Key: Hashable & Sendable, State: Sendable>: Sendabl
             entries.formIndex(after: &index)
         }
         for key in idleKeys { entries.removeValue(forKey: key) }
+        entryCount.subtract(idleKeys.count, ordering: .releasing)
         return idleKeys.count
     }
 }

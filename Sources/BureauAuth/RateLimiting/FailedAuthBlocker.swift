@@ -99,7 +99,8 @@ public final class FailedAuthBlocker: Sendable {
 
     /// Whether `client` may have its API key checked now. A refusal is counted in ``counters``.
     public func check(_ client: ClientKey) -> Permission {
-        guard !isOff else { return .permitted }
+        // No client has failed lately (the usual case): nothing to look up, not even the time.
+        guard !isOff, !table.isEmpty else { return .permitted }
         let now = clock.nanosecondsNow()
         let remaining = table.withState(for: client, now: now, create: false) { record -> UInt64? in
             record.isBlocked(at: now) ? record.blockedUntil - now : nil
