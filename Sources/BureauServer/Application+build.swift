@@ -43,7 +43,7 @@ public struct BureauServices: Sendable {
         self.sessions = SessionVerifier(store: store, lifetime: settings.sessionLifetime)
         self.issuer = SessionIssuer(store: store)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
-        let hub = ActivityHub(bufferLimit: settings.streamBufferEvents)
+        let hub = ActivityHub(bufferLimit: settings.streamBufferEvents, durableThrough: store.read { $0.sequence })
         self.activity = hub
         store.observe { hub.publish($0) }
         store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }

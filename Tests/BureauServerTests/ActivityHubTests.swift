@@ -1,4 +1,7 @@
 import BureauStore
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
 import Testing
 
 @testable import BureauServer
@@ -112,6 +115,78 @@ struct RequestLogRedactionTests {
         ]
         for (raw, logged) in cases {
             #expect(RequestLogMiddleware.redacted(raw) == logged, "\(raw)")
+        }
+    }
+}
+
+@Suite("The activity stream never replays what a crash could undo")
+struct DurableReplayTests {
+    /// A journal whose syncs wait while it is held: commits made meanwhile are applied in memory but not
+    /// acknowledged, as on a slow disk (or one about to fail).
+    final class HeldJournal: MutationJournal {
+        private struct State {
+            var held = false
+            var waiting: [CheckedContinuation<Void, Never>] = []
+        }
+        private let state = Mutex(State())
+
+        func append(_ mutation: Mutation, sequence: UInt64) throws {}
+
+        func waitUntilDurable(_ sequence: UInt64) async throws {
+            await withCheckedContinuation { continuation in
+                let wait = state.withLock { state in
+                    if state.held { state.waiting.append(continuation) }
+                    return state.held
+                }
+                if !wait { continuation.resume() }
+            }
+        }
+
+        func hold() { state.withLock { $0.held = true } }
+
+        func release() {
+            let waiting = state.withLock { state in
+                state.held = false
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+    }
+
+    @Test("a resume stops at the last durable commit; the held one arrives live once durable, exactly once")
+    func resumeStopsAtDurable() async throws {
+        let journal = HeldJournal()
+        let harness = TestHarness(journal: journal)
+        let (_, key) = try await harness.account("ada@example.com")
+        let stream = ActivityStreamLiveTests.stream
+        try await harness.application.test(.live) { client in
+            let port = try #require(client.port)
+            let firstID = try await SSEClient.open(port: port, stream, headers: [("x-api-key", key)]) { sse in
+                try await client.send(.post, "/api/desktops", key: key, json: #"{"name": "one"}"#)
+                return try #require(try await sse.nextEvent()?.id)
+            }
+            journal.hold()
+            let held = Task { try await client.send(.post, "/api/desktops", key: key, json: #"{"name": "two"}"#) }
+            // Wait until "two" is applied in memory (its answer waits for the sync).
+            for _ in 0..<1_000_000 where harness.store.read({ $0.desktops.count }) < 2 { await Task.yield() }
+            #expect(harness.store.read { $0.desktops.count } == 2)
+            try await SSEClient.open(port: port, stream, headers: [("x-api-key", key), ("Last-Event-ID", firstID)]) { sse in
+                #expect(try await sse.next()?.retry == "3000")
+                // Nothing was replayed: the first block after `retry:` is the heartbeat queued now.
+                harness.services.activity.heartbeat()
+                let next = try #require(try await sse.next())
+                #expect(next.comment == "keep-alive")
+                #expect(next.event == nil)
+                journal.release()
+                _ = try await held.value
+                let two = try #require(try await sse.nextEvent())
+                #expect(two.event == "desktop.created")
+                #expect(try ActivityStreamLiveTests.name(two) == "two")
+                try await client.send(.post, "/api/desktops", key: key, json: #"{"name": "three"}"#)
+                let three = try #require(try await sse.nextEvent())
+                #expect(try ActivityStreamLiveTests.name(three) == "three")
+            }
         }
     }
 }

@@ -16,9 +16,10 @@ struct TestHarness {
         settings: ServerSettings = TestHarness.settings,
         clock: any MonotonicClock = SystemMonotonicClock(),
         activityCapacity: Int = StoreState.defaultActivityCapacity,
+        journal: any MutationJournal = EphemeralJournal(),
         now: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
     ) {
-        store = BureauStore(state: StoreState(activityCapacity: activityCapacity), now: now)
+        store = BureauStore(state: StoreState(activityCapacity: activityCapacity), journal: journal, now: now)
         services = BureauServices(store: store, settings: settings, clock: clock)
     }
 

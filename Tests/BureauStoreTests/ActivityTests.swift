@@ -95,6 +95,16 @@ struct ActivityTests {
         #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 7)) == .events([]))
         #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 3)) == .reset(through: ActivityEventID(sequence: 7)))
         #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 99)) == .reset(through: ActivityEventID(sequence: 7)))
+        // Commits after the last durable one are left out, the reset's id included.
+        #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 4), durableThrough: 6).missed == [5, 6])
+        #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 6), durableThrough: 6) == .events([]))
+        #expect(
+            state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 3), durableThrough: 5) == .reset(through: ActivityEventID(sequence: 5))
+        )
+        #expect(
+            state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 3), durableThrough: 4) == .reset(through: ActivityEventID(sequence: 4))
+        )
+        #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 3), durableThrough: 2) == .reset(through: nil))
         state.setActivityCapacity(1)
         #expect(state.activity[ada.id]?.events.map(\.id.sequence) == [7])
         #expect(state.activityReplay(of: ada.id, after: ActivityEventID(sequence: 5)) == .reset(through: ActivityEventID(sequence: 7)))

@@ -52,9 +52,12 @@ struct ActivityController {
             throw APIError(.serviceUnavailable, code: "shutting_down", detail: "The server is shutting down; reconnect shortly.")
         }
         // Subscribed first, then the backlog read: an event committed in between is in both, and the
-        // writer skips ids it has already sent, so nothing is lost and nothing is sent twice.
+        // writer skips ids it has already sent, so nothing is lost and nothing is sent twice. The backlog
+        // stops at the last durable commit (read after subscribing): later events arrive live once durable,
+        // so a stream never shows a change that a crash could still undo.
+        let durableThrough = hub.durableThrough
         let (replay, credentialLive) = store.read { state in
-            let replay = state.activityReplay(of: identity.userID, after: lastSeen)
+            let replay = state.activityReplay(of: identity.userID, after: lastSeen, durableThrough: durableThrough)
             switch identity.method {
             case .apiKey(let keyID): return (replay, state.apiKeys[keyID]?.isActive == true)
             case .session(let sessionID): return (replay, state.sessions[sessionID] != nil)

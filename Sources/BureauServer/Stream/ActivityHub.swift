@@ -25,10 +25,16 @@ public final class ActivityHub: Sendable {
     /// How many signals each stream may have queued before it is closed.
     public let bufferLimit: Int
 
-    /// A hub whose streams each buffer at most `bufferLimit` signals.
-    public init(bufferLimit: Int) {
+    /// A hub whose streams each buffer at most `bufferLimit` signals; commits through `durableThrough` (those
+    /// recovered from disk) are durable already.
+    public init(bufferLimit: Int, durableThrough: UInt64 = 0) {
         self.bufferLimit = bufferLimit
+        state.withLock { $0.durableThrough = durableThrough }
     }
+
+    /// The sequence through which every commit is known to be durable. A stream's replay stops there: the
+    /// events of later commits reach it live, once they are durable too.
+    public var durableThrough: UInt64 { state.withLock { $0.durableThrough } }
 
     /// The number of open streams.
     public var openStreams: Int { state.withLock { $0.count } }

@@ -60,13 +60,19 @@ extension StoreState {
 
     /// What a client of `userID` that last saw `lastSeen` (`nil`: nothing yet, a fresh stream) has missed.
     /// A fresh stream misses nothing: it starts with what happens next.
-    public func activityReplay(of userID: UserID, after lastSeen: ActivityEventID?) -> ActivityReplay {
+    ///
+    /// Only events of commits through `durableThrough` count: a later one may still be undone by a crash, so
+    /// it is never replayed (a stream receives it live once it is durable).
+    public func activityReplay(of userID: UserID, after lastSeen: ActivityEventID?, durableThrough: UInt64 = .max) -> ActivityReplay {
         guard let lastSeen else { return .events([]) }
         let recent = activity[userID] ?? UserActivity()
+        let newestDurable =
+            recent.events.last { $0.id.sequence <= durableThrough }?.id
+            ?? recent.droppedThrough.flatMap { $0.sequence <= durableThrough ? $0 : nil }
         // An id past the end of this history belongs to another one (a restored backup, say).
-        if lastSeen.sequence > sequence { return .reset(through: recent.newestID) }
-        if let dropped = recent.droppedThrough, lastSeen < dropped { return .reset(through: recent.newestID) }
-        return .events(recent.events.filter { $0.id > lastSeen })
+        if lastSeen.sequence > sequence { return .reset(through: newestDurable) }
+        if let dropped = recent.droppedThrough, lastSeen < dropped { return .reset(through: newestDurable) }
+        return .events(recent.events.filter { $0.id > lastSeen && $0.id.sequence <= durableThrough })
     }
 
     /// One page of the recent activity of `userID`, newest first: at most `limit` events older than
