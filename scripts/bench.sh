@@ -84,9 +84,17 @@ for url in "$URL_on" "$URL_off"; do
 done
 trivial=(); authed=(); unlimited=(); trivial_cpu=(); authed_cpu=(); unlimited_cpu=(); auth_ratios=(); limiter_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
-    read -r t tc < <(load "$PID_on" "$URL_on/healthz")
-    read -r a ac < <(load "$PID_on" "$URL_on/api/desktops" "x-api-key: $KEY")
-    read -r u uc < <(load "$PID_off" "$URL_off/api/desktops" "x-api-key: $KEY")
+    # Odd rounds run healthz first, even rounds last: a drift in the machine's load over a round then
+    # favours neither side.
+    if [ $((round % 2)) = 1 ]; then
+        read -r t tc < <(load "$PID_on" "$URL_on/healthz")
+        read -r a ac < <(load "$PID_on" "$URL_on/api/desktops" "x-api-key: $KEY")
+        read -r u uc < <(load "$PID_off" "$URL_off/api/desktops" "x-api-key: $KEY")
+    else
+        read -r u uc < <(load "$PID_off" "$URL_off/api/desktops" "x-api-key: $KEY")
+        read -r a ac < <(load "$PID_on" "$URL_on/api/desktops" "x-api-key: $KEY")
+        read -r t tc < <(load "$PID_on" "$URL_on/healthz")
+    fi
     echo "round $round: healthz $t req/s ($tc µs CPU/req) | desktops+key, limiter on $a ($ac) | limiter off $u ($uc)"
     # Ratios within a round compare runs seconds apart, so load from other work on the machine affects both sides
     # of each ratio alike; their median is the figure least sensitive to that load.
