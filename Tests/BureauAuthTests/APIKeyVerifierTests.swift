@@ -66,6 +66,39 @@ struct APIKeyVerifierTests {
         #expect(await verifier.verify(reparsed!.plaintext) == .invalid)
     }
 
+    @Test("concurrent first uses of one key share one bcrypt check; a wrong secret's check is shared, never cached")
+    func concurrentFirstUses() async throws {
+        let (_, verifier, hasher, created) = try await Self.setUp(emails: ["a@example.com"])
+        let (user, key, keyID) = created[0]
+        var rng = SystemRandomNumberGenerator()
+        var other: ParsedAPIKey
+        repeat { other = APIKeyFormat.generate(using: &rng) } while other.lookupID == key.lookupID
+        let wrong = Self.withFixedChecksum("lb_k_" + key.lookupID + String(other.plaintext.dropFirst(5 + APIKeyFormat.lookupIDLength)))
+
+        func verifyAll(_ text: String, times: Int) async -> [APIKeyVerification] {
+            await withTaskGroup(of: APIKeyVerification.self) { group in
+                for _ in 0..<times { group.addTask { await verifier.verify(text) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        // Before the real key is cached, only bcrypt can refuse a wrong secret. Its check is shared while it
+        // runs but never remembered: the next attempt checks again.
+        let refused = await verifyAll(wrong, times: 16)
+        #expect(refused.allSatisfy { $0 == .invalid })
+        let afterWrong = hasher.verificationCount
+        #expect(afterWrong >= 1)
+        #expect(afterWrong <= 16)
+        #expect(await verifier.verify(wrong) == .invalid)
+        #expect(hasher.verificationCount == afterWrong + 1)
+
+        let valid = await verifyAll(key.plaintext, times: 48)
+        #expect(valid.count == 48)
+        #expect(valid.allSatisfy { $0 == .valid(userID: user, keyID: keyID) })
+        // Every one of the 48 either started the one check, joined it, or found its digest cached.
+        #expect(hasher.verificationCount == afterWrong + 2)
+        #expect(verifier.cachedKeyCount == 1)
+    }
+
     @Test("a revoked key fails on the very next check although it was cached")
     func revokedKey() async throws {
         let (store, verifier, _, created) = try await Self.setUp(emails: ["a@example.com"])

@@ -19,6 +19,9 @@ public final class APIKeyVerifier: Sendable {
     private let store: BureauStore
     private let hasher: APIKeyHasher
     private let verifiedDigests: Mutex<[APIKeyID: SHA256Digest]>
+    /// bcrypt checks under way, by the digest of the key presented: concurrent requests with the same
+    /// uncached key (a client opening many connections at once) share one check instead of queuing one each.
+    private let checksInFlight = Mutex<[SHA256Digest: Task<Bool, Never>]>([:])
     /// Where each successful use is noted, for `lastUsedAt`.
     public let usage: KeyUsageRecorder
 
@@ -61,13 +64,34 @@ public final class APIKeyVerifier: Sendable {
         let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID) { Self.digest(of: key) }
         if let verdict { return verdict }
         guard let record else { return .invalid }
-        let digest = Self.digest(of: key)
-        guard (try? await hasher.verify(key, hash: record.secretHash)) == true else { return .invalid }
-        // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
-        guard store.read({ $0.activeKey(lookupID: key.lookupID)?.id }) == record.id else { return .invalid }
-        verifiedDigests.withLock { $0[record.id] = digest }
+        guard await check(key, against: record) else { return .invalid }
         usage.record(record.id, at: store.now())
         return .valid(userID: record.userID, keyID: record.id)
+    }
+
+    /// Whether `key` is `record`'s key, by bcrypt, the key still active afterwards; caches its digest when
+    /// it is. One check per distinct presented key at a time: a request arriving while the same key is being
+    /// checked waits for that check.
+    private func check(_ key: ParsedAPIKey, against record: APIKeyRecord) async -> Bool {
+        let digest = Self.digest(of: key)
+        let flight = checksInFlight.withLock { flights -> Task<Bool, Never>? in
+            if let running = flights[digest] { return running }
+            // A check that ended since this request looked at the cache has cached its digest (before it
+            // left this map): no second bcrypt for it.
+            if verifiedDigests.withLock({ $0[record.id] }) == digest { return nil }
+            let started = Task { [hasher, store] in
+                let matches = (try? await hasher.verify(key, hash: record.secretHash)) == true
+                // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
+                let active = matches && store.read({ $0.activeKey(lookupID: key.lookupID)?.id }) == record.id
+                if active { self.verifiedDigests.withLock { $0[record.id] = digest } }
+                self.checksInFlight.withLock { _ = $0.removeValue(forKey: digest) }
+                return active
+            }
+            flights[digest] = started
+            return started
+        }
+        guard let flight else { return true }
+        return await flight.value
     }
 
     /// The verdict from the store and the digest cache alone, or `nil` with the key's record when bcrypt
