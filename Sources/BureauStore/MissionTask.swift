@@ -91,6 +91,17 @@ public struct MissionTask: Hashable, Sendable, Codable {
         set { packed = PackedTask.make(packed.fields, content: newValue, result: result) }
     }
 
+    /// Calls `body` with the UTF-8 bytes of ``content`` where the task keeps them: answers write them out
+    /// without building a `String` per task.
+    public func withContentUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try packed.withContentBytes(body)
+    }
+
+    /// Calls `body` with the UTF-8 bytes of ``result`` where the task keeps them, `nil` when it has none.
+    public func withResultUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>?) throws -> Result) rethrows -> Result {
+        try packed.withResultBytes(body)
+    }
+
     public var status: TaskStatus {
         get { packed.fields.status }
         set { replaceFields { $0.status = newValue } }

@@ -52,6 +52,20 @@ final class PackedTask: ManagedBuffer<PackedTaskFields, UInt8> {
         }
     }
 
+    /// Calls `body` with the content's UTF-8 bytes where the block keeps them.
+    func withContentBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeMutablePointerToElements { base in try body(PackedStrings.string(at: base, offset: 0).bytes) }
+    }
+
+    /// Calls `body` with the result's UTF-8 bytes where the block keeps them, `nil` when the task has none.
+    func withResultBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>?) throws -> Result) rethrows -> Result {
+        guard header.hasResult else { return try body(nil) }
+        return try withUnsafeMutablePointerToElements { base in
+            let content = PackedStrings.string(at: base, offset: 0)
+            return try body(PackedStrings.string(at: base, offset: content.end).bytes)
+        }
+    }
+
     /// Whether the strings of both blocks hold the same bytes (the fixed fields are not compared).
     func hasSameStrings(as other: PackedTask) -> Bool {
         withUnsafeMutablePointerToElements { lhs in

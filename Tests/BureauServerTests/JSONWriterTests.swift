@@ -91,3 +91,48 @@ struct JSONWriterInPlaceTests {
         _ = try JSONSerialization.jsonObject(with: Data(text.utf8))
     }
 }
+
+@Suite("JSON writer: task strings written from the task's storage")
+struct TaskRepresentationTests {
+    static let samples = ["plain", "", "quote \" backslash \\ newline\n tab\t nul \u{0}", "é 🇫🇷 \u{2028}", String(repeating: "x", count: 5_000)]
+
+    @Test("a string written from its UTF-8 bytes reads exactly as the same string written as a String")
+    func bytesEqualString() {
+        for sample in Self.samples {
+            var fromString = JSONWriter()
+            fromString.array { $0.string(sample) }
+            var fromBytes = JSONWriter()
+            var copy = sample
+            copy.withUTF8 { bytes in fromBytes.array { $0.string(utf8: bytes) } }
+            #expect(String(buffer: fromBytes.buffer) == String(buffer: fromString.buffer))
+        }
+    }
+
+    @Test("content and result come out whole, result null when absent")
+    func taskStrings() throws {
+        let t0 = Timestamp(millisecondsSinceEpoch: 1_795_341_600_000)
+        for content in Self.samples {
+            for result in [nil, "done", "multi\nline \"result\" é"] as [String?] {
+                let task = MissionTask(
+                    id: .random(),
+                    ownerID: .random(),
+                    desktopID: .random(),
+                    type: TaskType.allCases[0],
+                    content: content,
+                    status: .queued,
+                    result: result,
+                    createdAt: t0,
+                    updatedAt: t0,
+                    ordinal: 1
+                )
+                var writer = JSONWriter()
+                TaskRepresentation(task).write(to: &writer)
+                let text = String(buffer: writer.buffer)
+                let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                #expect(parsed["content"] as? String == content)
+                if let result { #expect(parsed["result"] as? String == result) } else { #expect(parsed["result"] is NSNull) }
+                #expect(parsed["desktopId"] as? String == task.desktopID.description)
+            }
+        }
+    }
+}

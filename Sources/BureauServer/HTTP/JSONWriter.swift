@@ -76,6 +76,12 @@ struct JSONWriter {
         writeEscaped(value)
     }
 
+    /// A string given as its UTF-8 bytes (valid UTF-8, as a Swift string's are).
+    mutating func string(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        writeEscaped(bytes)
+    }
+
     /// A string, or `null`.
     mutating func string(_ value: String?) {
         if let value { string(value) } else { null() }
@@ -201,18 +207,20 @@ struct JSONWriter {
 
     private mutating func writeEscaped(_ value: String) {
         var value = value
-        value.withUTF8 { bytes in
-            if !bytes.contains(where: Self.needsEscape) {
-                // The common case, nothing to escape: quotes and bytes in one write.
-                reserve(bytes.count + 2) { out in
-                    out[0] = UInt8(ascii: "\"")
-                    UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[1...])
-                        .copyMemory(from: UnsafeRawBufferPointer(bytes))
-                    out[bytes.count + 1] = UInt8(ascii: "\"")
-                }
-            } else {
-                writeEscaping(bytes)
+        value.withUTF8 { writeEscaped($0) }
+    }
+
+    private mutating func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if !bytes.contains(where: Self.needsEscape) {
+            // The common case, nothing to escape: quotes and bytes in one write.
+            reserve(bytes.count + 2) { out in
+                out[0] = UInt8(ascii: "\"")
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[1...])
+                    .copyMemory(from: UnsafeRawBufferPointer(bytes))
+                out[bytes.count + 1] = UInt8(ascii: "\"")
             }
+        } else {
+            writeEscaping(bytes)
         }
     }
 

@@ -27,10 +27,15 @@ struct TaskRepresentation: JSONRepresentable {
         writer.object { json in
             json.field("id", task.id)
             json.field("type", task.type.rawValue)
-            json.field("content", task.content)
+            // Content and result straight from the task's storage, without a `String` each.
+            json.key("content")
+            task.withContentUTF8 { json.string(utf8: $0) }
             json.field("desktopId", task.desktopID)
             json.field("status", task.status.rawValue)
-            json.field("result", task.result)
+            json.key("result")
+            task.withResultUTF8 { bytes in
+                if let bytes { json.string(utf8: bytes) } else { json.null() }
+            }
             json.field("createdAt", task.createdAt)
             json.field("updatedAt", task.updatedAt)
         }
