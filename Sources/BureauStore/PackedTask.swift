@@ -38,18 +38,12 @@ final class PackedTask: ManagedBuffer<PackedTaskFields, UInt8> {
 
     /// The content.
     var content: String {
-        withUnsafeMutablePointerToElements { base in
-            String(decoding: PackedStrings.string(at: base, offset: 0).bytes, as: UTF8.self)
-        }
+        withContentBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The result, `nil` when the task has none.
     var result: String? {
-        guard header.hasResult else { return nil }
-        return withUnsafeMutablePointerToElements { base in
-            let content = PackedStrings.string(at: base, offset: 0)
-            return String(decoding: PackedStrings.string(at: base, offset: content.end).bytes, as: UTF8.self)
-        }
+        withResultBytes { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Calls `body` with the content's UTF-8 bytes where the block keeps them.
