@@ -3,22 +3,8 @@ import BureauStore
 import Hummingbird
 import NIOCore
 
-/// How a request proved who it is.
-public enum AuthenticationMethod: Sendable, Equatable {
-    case apiKey(APIKeyID)
-    /// A browser session cookie; the id lets logout close the streams the session opened.
-    case session(SessionID)
-}
-
-/// The user a request acts for, and how it was established.
-public struct Identity: Sendable, Equatable {
-    public var userID: UserID
-    public var method: AuthenticationMethod
-    public init(userID: UserID, method: AuthenticationMethod) {
-        self.userID = userID
-        self.method = method
-    }
-}
+/// The user a request acts for, and the credential that proved it (``Principal``).
+public typealias Identity = Principal
 
 /// Per-request state shared between middleware and controllers.
 public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext {

@@ -48,7 +48,7 @@ struct ActivityController {
     @Sendable func stream(_ request: Request, context: BureauRequestContext) throws -> Response {
         let identity = try context.requireIdentity()
         let lastSeen = try Self.lastEventID(request)
-        guard let subscription = hub.subscribe(userID: identity.userID, method: identity.method) else {
+        guard let subscription = hub.subscribe(userID: identity.userID, method: identity.credential) else {
             throw APIError(.serviceUnavailable, code: "shutting_down", detail: "The server is shutting down; reconnect shortly.")
         }
         // Subscribed first, then the backlog read: an event committed in between is in both, and the
@@ -58,7 +58,7 @@ struct ActivityController {
         let durableThrough = hub.durableThrough
         let (replay, credentialLive) = store.read { state in
             let replay = state.activityReplay(of: identity.userID, after: lastSeen, durableThrough: durableThrough)
-            switch identity.method {
+            switch identity.credential {
             case .apiKey(let keyID): return (replay, state.apiKeys[keyID]?.isActive == true)
             case .session(let sessionID): return (replay, state.sessions[sessionID] != nil)
             }
@@ -66,7 +66,7 @@ struct ActivityController {
         guard credentialLive else {
             // Revoked or logged out between authentication and subscription: the close may have missed it.
             subscription.close(.credentialRevoked)
-            if case .apiKey = identity.method { throw APIError.unauthenticated(keyPresented: true) }
+            if case .apiKey = identity.credential { throw APIError.unauthenticated(keyPresented: true) }
             throw APIError.unauthenticated(keyPresented: false)
         }
         let streamBody = ActivityStreamBody(subscription: subscription, replay: replay, lastSeen: lastSeen, resetTime: store.now())

@@ -38,7 +38,7 @@ struct AuthController {
         guard let user = store.read({ $0.users[identity.userID] }) else { throw APIError.unauthenticated(keyPresented: false) }
         var keyID: String?
         var method = "session"
-        if case .apiKey(let id) = identity.method {
+        if case .apiKey(let id) = identity.credential {
             method = "api_key"
             keyID = id.description
         }

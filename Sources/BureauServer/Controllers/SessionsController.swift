@@ -42,7 +42,7 @@ struct SessionsController {
         guard let email else { throw APIError.invalidField("email", "is required") }
 
         // A login replaces the browser's current session, if it had one.
-        if case .session(let previous) = context.identity?.method { try await issuer.end(previous) }
+        if case .session(let previous) = context.identity?.credential { try await issuer.end(previous) }
         let started = try await issuer.signIn(email: email, name: name)
         var headers = HTTPFields()
         headers[.setCookie] = cookie.setting(started.secret)
@@ -65,7 +65,7 @@ struct SessionsController {
     /// (a key is ended by revoking it).
     @Sendable func logout(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        guard case .session(let sessionID) = identity.method else {
+        guard case .session(let sessionID) = identity.credential else {
             throw APIError(
                 .badRequest,
                 code: "session_required",

@@ -1,4 +1,5 @@
 import BureauAuth
+import BureauStore
 import HTTPTypes
 import Hummingbird
 
@@ -50,7 +51,7 @@ struct APIAccessMiddleware: RouterMiddleware {
             throw ErrorWithHeaders(error: APIError.rateLimited(retryAfterSeconds: seconds), headers: fields(value))
         }
         if let identity = context.identity {
-            if case .session = identity.method, CrossSiteRequestCheck.changesState(request.method), !origin.isSameOrigin(request.headers) {
+            if case .session = identity.credential, CrossSiteRequestCheck.changesState(request.method), !origin.isSameOrigin(request.headers) {
                 throw ErrorWithHeaders(error: APIError.crossSiteRequest, headers: fields(value))
             }
         } else if !Self.publicPaths.contains(request.uri.path) || context.presentedInvalidKey || context.apiKeyBlockedForSeconds != nil {

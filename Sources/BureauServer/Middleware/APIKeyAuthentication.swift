@@ -34,7 +34,7 @@ enum APIKeyAuthentication {
         }
         switch verdict {
         case .valid(let userID, let keyID):
-            context.identity = Identity(userID: userID, method: .apiKey(keyID))
+            context.identity = Principal(userID: userID, credential: .apiKey(keyID))
         case .invalid:
             context.presentedInvalidKey = true
             rateLimits.recordFailedAPIKey(from: context.clientAddress)

@@ -1,4 +1,5 @@
 import BureauAuth
+import BureauStore
 import HTTPTypes
 import Hummingbird
 
@@ -10,7 +11,7 @@ enum SessionAuthentication {
         guard let value = cookie.value(in: request.headers) else { return }
         switch sessions.verify(value) {
         case .valid(let userID, let sessionID):
-            context.identity = Identity(userID: userID, method: .session(sessionID))
+            context.identity = Principal(userID: userID, credential: .session(sessionID))
         case .invalid:
             context.presentedInvalidSession = true
         }

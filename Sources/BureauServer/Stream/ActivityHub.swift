@@ -40,7 +40,7 @@ public final class ActivityHub: Sendable {
     public var openStreams: Int { state.withLock { $0.count } }
 
     /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down.
-    func subscribe(userID: UserID, method: AuthenticationMethod) -> ActivitySubscription? {
+    func subscribe(userID: UserID, method: Credential) -> ActivitySubscription? {
         let subscription: ActivitySubscription? = state.withLock { state in
             guard !state.isShutDown else { return nil }
             state.nextID += 1
@@ -98,7 +98,7 @@ public final class ActivityHub: Sendable {
 
     /// Closes every stream opened with `method`: a revoked key's, or (once sessions exist) a logged-out
     /// session's.
-    public func closeStreams(authenticatedBy method: AuthenticationMethod) {
+    public func closeStreams(authenticatedBy method: Credential) {
         let matching = state.withLock { state in
             state.subscriptions.values.flatMap { $0.values.filter { $0.method == method } }
         }

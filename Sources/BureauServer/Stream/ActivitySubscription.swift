@@ -27,13 +27,13 @@ final class ActivitySubscription: Sendable {
     /// The user whose events it carries.
     let userID: UserID
     /// How the request that opened it authenticated (revoking that credential closes it).
-    let method: AuthenticationMethod
+    let method: Credential
     /// The signals, in order; ends when the subscription is closed.
     let signals: AsyncStream<ActivitySignal>
     private let continuation: AsyncStream<ActivitySignal>.Continuation
     private let reason = Mutex<StreamCloseReason?>(nil)
 
-    init(id: UInt64, userID: UserID, method: AuthenticationMethod, bufferLimit: Int) {
+    init(id: UInt64, userID: UserID, method: Credential, bufferLimit: Int) {
         self.id = id
         self.userID = userID
         self.method = method
