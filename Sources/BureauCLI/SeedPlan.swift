@@ -1,4 +1,3 @@
-import BureauAuth
 import BureauStore
 
 /// What `bureau seed` creates, and how: users `user1@DOMAIN...`, each with its keys, desktops and tasks,
@@ -38,85 +37,47 @@ struct SeedPlan: Sendable {
         if let taken { throw CommandFailure("a user with email \(taken) already exists; choose another --email-domain") }
     }
 
-    /// Creates every record, writing each user's keys to `file` once they are committed.
-    func apply(to store: BureauStore, hasher: APIKeyHasher, keysTo file: PrivateFile) async throws {
+    /// Creates every record through the domain's operations, writing each user's keys to `file` once they
+    /// are committed.
+    func apply(to operations: Operations, keysTo file: PrivateFile) async throws {
         var first = 1
         while first <= users {
             let batch = first...min(users, first + Self.usersPerBatch - 1)
-            let keys = try await Self.hashedKeys(count: batch.count * keysPerUser, hasher: hasher)
+            let keys = try await Self.mintedKeys(count: batch.count * keysPerUser, operations: operations)
             for (offset, index) in batch.enumerated() {
                 let userKeys = keys[(offset * keysPerUser)..<((offset + 1) * keysPerUser)]
-                try await createUser(index, keys: Array(userKeys), in: store)
-                try file.append(userKeys.map { $0.key.plaintext + "\n" }.joined())
+                try await createUser(index, keys: Array(userKeys), with: operations)
+                try file.append(userKeys.map { $0.plaintext + "\n" }.joined())
             }
             first = batch.upperBound + 1
         }
     }
 
-    private func createUser(_ index: Int, keys: [(key: ParsedAPIKey, hash: String)], in store: BureauStore) async throws {
-        let email = email(index)
-        let userID = try await store.commit { _, _, now -> (Mutation?, UserID) in
-            let user = User(id: .random(), email: email, name: "Load User \(index)", createdAt: now)
-            return (.userCreated(user), user.id)
-        }
-        for (number, generated) in keys.enumerated() {
-            try await store.commit { state, _, now -> (Mutation?, Void) in
-                guard state.activeKey(lookupID: generated.key.lookupID) == nil else { throw CommandFailure("key id collision; run again") }
-                let record = APIKeyRecord(
-                    id: .random(),
-                    userID: userID,
-                    name: "load key \(number + 1)",
-                    lookupID: generated.key.lookupID,
-                    secretHash: generated.hash,
-                    lastFour: generated.key.lastFour,
-                    createdAt: now
-                )
-                return (.apiKeyCreated(record), ())
-            }
+    private func createUser(_ index: Int, keys: [MintedAPIKey], with operations: Operations) async throws {
+        let user = try await operations.createUser(NewUser(email: email(index), name: "Load User \(index)"))
+        let owner = Requester.operator(user.id)
+        for (number, material) in keys.enumerated() {
+            _ = try await operations.createAPIKey(NewAPIKey(name: "load key \(number + 1)"), material: material, by: owner)
         }
         for desktopNumber in stride(from: 1, through: desktopsPerUser, by: 1) {
-            let desktopID = try await store.commit { _, sequence, now -> (Mutation?, DesktopID) in
-                let desktop = Desktop(
-                    id: .random(),
-                    ownerID: userID,
-                    name: "desktop \(desktopNumber)",
-                    status: .running,
-                    createdAt: now,
-                    updatedAt: now,
-                    ordinal: sequence
-                )
-                return (.desktopCreated(desktop), desktop.id)
-            }
+            let desktop = try await operations.createDesktop(NewDesktop(name: "desktop \(desktopNumber)"), by: owner)
             for taskNumber in 0..<tasksPerDesktop {
-                try await store.commit { _, sequence, now -> (Mutation?, Void) in
-                    let task = MissionTask(
-                        id: .random(),
-                        ownerID: userID,
-                        desktopID: desktopID,
-                        type: .prompt,
-                        content: "Open the quarterly report on desktop \(desktopNumber) and summarise section \(taskNumber + 1).",
-                        status: .queued,
-                        result: nil,
-                        createdAt: now,
-                        updatedAt: now,
-                        ordinal: sequence
-                    )
-                    return (.taskCreated(TaskCreation(task: task, idempotency: nil)), ())
-                }
+                let content = "Open the quarterly report on desktop \(desktopNumber) and summarise section \(taskNumber + 1)."
+                let task = NewTask(type: TaskType.prompt.rawValue, content: content, desktopID: desktop.id.description)
+                _ = try await operations.createTask(task, by: owner)
             }
         }
     }
 
-    /// `count` new keys with their hashes, hashed concurrently.
-    private static func hashedKeys(count: Int, hasher: APIKeyHasher) async throws -> [(key: ParsedAPIKey, hash: String)] {
-        let keys = (0..<count).map { _ in APIKeyFormat.generate() }
-        var hashes = [String](repeating: "", count: count)
-        try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            for (index, key) in keys.enumerated() {
-                group.addTask { (index, try await hasher.hash(key)) }
+    /// `count` new keys, minted (hashed) concurrently.
+    private static func mintedKeys(count: Int, operations: Operations) async throws -> [MintedAPIKey] {
+        var keys = [MintedAPIKey?](repeating: nil, count: count)
+        try await withThrowingTaskGroup(of: (Int, MintedAPIKey).self) { group in
+            for index in 0..<count {
+                group.addTask { (index, try await operations.mintAPIKey()) }
             }
-            for try await (index, hash) in group { hashes[index] = hash }
+            for try await (index, key) in group { keys[index] = key }
         }
-        return Array(zip(keys, hashes)).map { (key: $0.0, hash: $0.1) }
+        return keys.compactMap { $0 }
     }
 }

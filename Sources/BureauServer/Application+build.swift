@@ -9,6 +9,8 @@ import ServiceLifecycle
 /// Everything the HTTP layer works with, built once at start-up.
 public struct BureauServices: Sendable {
     public let store: BureauStore
+    /// Everything a user can do, with the domain's rules: controllers only translate to and from it.
+    public let operations: Operations
     public let verifier: APIKeyVerifier
     public let hasher: APIKeyHasher
     public let settings: ServerSettings
@@ -26,13 +28,15 @@ public struct BureauServices: Sendable {
     public let cookie: SessionCookie
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
-    /// `isWritable` tells `/readyz` whether the data directory takes writes.
+    /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
+    /// (default: the format and bcrypt at `auth.bcrypt_cost`).
     public init(
         store: BureauStore,
         settings: ServerSettings,
         clock: any MonotonicClock = SystemMonotonicClock(),
         logger: Logger = Logger(label: "bureau.rate-limits"),
-        isWritable: @escaping @Sendable () -> Bool = { true }
+        isWritable: @escaping @Sendable () -> Bool = { true },
+        minter: (any APIKeyMinter)? = nil
     ) {
         self.store = store
         self.settings = settings
@@ -40,8 +44,15 @@ public struct BureauServices: Sendable {
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
         self.verifier = APIKeyVerifier(store: store, hasher: hasher)
         self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
-        self.sessions = SessionVerifier(store: store, lifetime: settings.sessionLifetime)
-        self.issuer = SessionIssuer(store: store)
+        let sessions = SessionVerifier(store: store, lifetime: settings.sessionLifetime)
+        self.sessions = sessions
+        self.operations = Operations(
+            store: store,
+            policy: OperationPolicy(maxKeysPerUser: settings.maxKeysPerUser, sessionLifetime: settings.sessionLifetime),
+            minter: minter ?? hasher,
+            sessionLastSeen: { sessions.usage.lastSeen($0) }
+        )
+        self.issuer = SessionIssuer(operations: operations)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
         let hub = ActivityHub(bufferLimit: settings.streamBufferEvents, durableThrough: store.read { $0.sequence })
         self.activity = hub
@@ -72,16 +83,21 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
 
     let recording = RecordingRouter(router: router, table: routes)
     HealthController(isWritable: services.isWritable).register(on: recording)
-    recording.addRoutes(AuthController(store: services.store).endpoints, atPath: "/api/auth")
+    recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
     recording.addRoutes(
-        APIKeysController(store: services.store, verifier: services.verifier, hasher: services.hasher, settings: services.settings)
-            .endpoints,
+        APIKeysController(operations: services.operations, verifier: services.verifier, settings: services.settings).endpoints,
         atPath: "/api/auth/api-keys"
     )
-    recording.addRoutes(DesktopsController(store: services.store, settings: services.settings).endpoints, atPath: "/api/desktops")
-    recording.addRoutes(TasksController(store: services.store, settings: services.settings).endpoints, atPath: "/api/mission-control/tasks")
-    recording.addRoutes(ActivityController(store: services.store, hub: services.activity).endpoints, atPath: "/api/mission-control/activity")
+    recording.addRoutes(DesktopsController(operations: services.operations, settings: services.settings).endpoints, atPath: "/api/desktops")
+    recording.addRoutes(
+        TasksController(operations: services.operations, settings: services.settings).endpoints,
+        atPath: "/api/mission-control/tasks"
+    )
+    recording.addRoutes(
+        ActivityController(store: services.store, operations: services.operations, hub: services.activity).endpoints,
+        atPath: "/api/mission-control/activity"
+    )
     return router
 }
 
@@ -123,8 +139,10 @@ public func buildApplication(
         interval: .seconds(services.settings.keyUsageFlushSeconds),
         clock: ContinuousClock(),
         logger: logger
-    ) { [sessions = services.sessions] in
+    ) { [sessions = services.sessions, operations = services.operations] in
         try await sessions.flushAndPrune()
+        // Idempotency records past their 24 hours leave memory (and so the next snapshot) on the same beat.
+        try await operations.expireIdempotencyRecords()
     }
     let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
     return Application(

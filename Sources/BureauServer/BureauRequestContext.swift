@@ -34,4 +34,9 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
         guard let identity else { throw APIError.unauthenticated(keyPresented: presentedInvalidKey) }
         return identity
     }
+
+    /// The authenticated user as the domain's operations take it, or a 401 if there is none.
+    public func requester() throws -> Requester {
+        .user(try requireIdentity())
+    }
 }

@@ -218,4 +218,10 @@ public struct IdempotencyRecord: Hashable, Sendable, Codable {
 
     /// How long a key is remembered (24 hours, as Stripe does).
     public static let retentionMilliseconds: Int64 = 24 * 3_600_000
+
+    /// Whether the record's retention is over at `now` (a record from the future is kept until it is due).
+    public func hasExpired(at now: Timestamp) -> Bool {
+        let (age, overflow) = now.millisecondsSinceEpoch.subtractingReportingOverflow(createdAt.millisecondsSinceEpoch)
+        return overflow ? now > createdAt : age >= Self.retentionMilliseconds
+    }
 }

@@ -23,6 +23,8 @@ public enum Mutation: Hashable, Sendable, Codable {
     case sessionsUsed([SessionUse])
     /// Drops sessions whose timeout passed.
     case sessionsPruned(SessionPruning)
+    /// Drops the idempotency records whose 24 hours have passed (the periodic sweep).
+    case idempotencyExpired(IdempotencyExpiry)
 
     /// A short stable name of the mutation's kind (for logs, metrics and file inspection).
     public var kind: String {
@@ -40,6 +42,7 @@ public enum Mutation: Hashable, Sendable, Codable {
         case .sessionEnded: "session.ended"
         case .sessionsUsed: "session.used"
         case .sessionsPruned: "session.pruned"
+        case .idempotencyExpired: "idempotency.expired"
         }
     }
 }
@@ -109,6 +112,14 @@ public struct TaskChange: Hashable, Sendable, Codable {
         self.id = id
         self.status = status
         self.result = result
+        self.at = at
+    }
+}
+
+/// The expiry of every idempotency record whose retention is over at `at`.
+public struct IdempotencyExpiry: Hashable, Sendable, Codable {
+    public var at: Timestamp
+    public init(at: Timestamp) {
         self.at = at
     }
 }

@@ -73,10 +73,13 @@ extension StoreState {
     /// The remembered creation for this user's idempotency key, if it is still within its retention.
     public func idempotencyRecord(userID: UserID, key: String, now: Timestamp) -> IdempotencyRecord? {
         guard let record = idempotency[IdempotencyScope(userID: userID, key: key)] else { return nil }
-        guard now.millisecondsSinceEpoch - record.createdAt.millisecondsSinceEpoch < IdempotencyRecord.retentionMilliseconds else {
-            return nil
-        }
-        return record
+        return record.hasExpired(at: now) ? nil : record
+    }
+
+    /// Whether any idempotency record's retention is over at `now` (the sweep then commits
+    /// ``Mutation/idempotencyExpired(_:)``). A scan of the records kept: at most a day of keyed creations.
+    public func hasExpiredIdempotencyRecords(at now: Timestamp) -> Bool {
+        idempotency.values.contains { $0.hasExpired(at: now) }
     }
 
     /// Binary search over ids kept in ascending ordinal order: the first index whose element satisfies `predicate`

@@ -102,6 +102,8 @@ extension StoreState {
             }
         case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
             try validateSession(mutation, fail: fail)
+        case .idempotencyExpired:
+            return
         }
     }
 
@@ -168,6 +170,8 @@ extension StoreState {
             if let task = tasks[change.id] { tasks[change.id] = task.moved(to: change.status, result: change.result, at: change.at) }
         case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
             applySession(mutation)
+        case .idempotencyExpired(let expiry):
+            idempotency = idempotency.filter { !$0.value.hasExpired(at: expiry.at) }
         }
         let events = activityEvents(of: mutation, sequence: sequence, deletion: deletion)
         record(events)

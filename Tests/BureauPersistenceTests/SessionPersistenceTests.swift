@@ -15,9 +15,9 @@ struct SessionPersistenceTests {
     func noSecretOnDisk() async throws {
         let temporary = TemporaryDirectory()
         let harness = try StorageHarness.open(temporary.dataPath)
-        let issuer = SessionIssuer(store: harness.store)
-        let kept = try await issuer.signIn(email: "ada@example.com", name: "Ada")
-        let ended = try await issuer.signIn(email: "ada@example.com", name: nil)
+        let issuer = harness.issuer
+        let kept = try await issuer.signIn(NewUser(email: "ada@example.com", name: "Ada"))
+        let ended = try await issuer.signIn(NewUser(email: "ada@example.com"))
         _ = try await harness.snapshotter().write(harness.store.copyState())
         let verifier = SessionVerifier(store: harness.store, lifetime: .standard)
         #expect(verifier.verify(kept.secret.value) == .valid(userID: kept.user.id, sessionID: kept.session.id))
@@ -46,9 +46,9 @@ struct SessionPersistenceTests {
     func survivesRestart() async throws {
         let temporary = TemporaryDirectory()
         var harness = try StorageHarness.open(temporary.dataPath)
-        let first = try await SessionIssuer(store: harness.store).signIn(email: "Ada@Example.com", name: nil)
-        let ended = try await SessionIssuer(store: harness.store).signIn(email: "ada@example.com", name: nil)
-        try await SessionIssuer(store: harness.store).end(ended.session.id)
+        let first = try await harness.issuer.signIn(NewUser(email: "Ada@Example.com"))
+        let ended = try await harness.issuer.signIn(NewUser(email: "ada@example.com"))
+        try await harness.issuer.end(ended.session.id)
         try await harness.close()
 
         harness = try StorageHarness.open(temporary.dataPath)
@@ -88,7 +88,7 @@ struct SessionPersistenceTests {
         #expect(harness.recovered.state.sequence == 4, "one log record after the snapshot")
         #expect(harness.store.read { ($0.users.count, $0.apiKeys.count, $0.desktops.count, $0.sessions.count) } == (1, 1, 2, 0))
         let user = try #require(harness.store.read { $0.user(email: "old@bureau.test") })
-        let started = try await SessionIssuer(store: harness.store).signIn(email: "OLD@bureau.test", name: nil)
+        let started = try await harness.issuer.signIn(NewUser(email: "OLD@bureau.test"))
         #expect(started.user.id == user.id)
         _ = try await harness.snapshotter().write(harness.store.copyState())
         try await harness.close()

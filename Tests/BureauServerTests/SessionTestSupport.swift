@@ -11,15 +11,17 @@ struct SessionHarness {
     let clock = ManualClock()
     let harness: TestHarness
 
-    init(configure: (inout ServerSettings) -> Void = { _ in }) {
+    init(minter: (any APIKeyMinter)? = nil, configure: (inout ServerSettings) -> Void = { _ in }) {
         var settings = TestHarness.settings
         settings.devLogin = true
         settings.publicOrigin = Self.origin
         configure(&settings)
         let clock = clock
-        harness = TestHarness(settings: settings) {
-            Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + clock.now.offset.components.seconds * 1000)
-        }
+        harness = TestHarness(
+            settings: settings,
+            now: { Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + clock.now.offset.components.seconds * 1000) },
+            minter: minter
+        )
     }
 
     var store: BureauStore { harness.store }

@@ -18,7 +18,7 @@ struct TasksTests {
     @Test("create as in the product's example, then walk the status machine")
     func lifecycle() async throws {
         let harness = TestHarness()
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let created = try await client.send(
                 .post,
@@ -53,10 +53,10 @@ struct TasksTests {
         }
     }
 
-    @Test("desktopId: missing desktop 404, another user's 403, malformed 400")
+    @Test("desktopId: missing desktop 404 whatever the id's shape (ids are opaque), another user's 403")
     func desktopChecks() async throws {
         let harness = TestHarness()
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let (ada, _) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let (_, bobDesktop) = try await Self.accountWithDesktop(harness, client, email: "bob@example.com")
             func create(_ desktop: String) async throws -> TestResponse {
@@ -69,9 +69,14 @@ struct TasksTests {
             }
             #expect(try await create(DesktopID.random().description).status == .notFound)
             #expect(try await create(bobDesktop).status == .forbidden)
-            let malformed = try await create("not-an-id")
-            #expect(malformed.status == .badRequest)
-            #expect((malformed.object["errors"] as? [[String: Any]])?.first?["field"] as? String == "desktopId")
+            for opaque in ["not-an-id", "00", "%2F", String(repeating: "a", count: 300)] {
+                let answer = try await create(opaque)
+                #expect(answer.status == .notFound, "\(opaque)")
+                #expect(answer.code == "not_found")
+            }
+            let empty = try await create("")
+            #expect(empty.status == .badRequest)
+            #expect((empty.object["errors"] as? [[String: Any]])?.first?["field"] as? String == "desktopId")
         }
     }
 
@@ -79,7 +84,7 @@ struct TasksTests {
     func fieldErrors() async throws {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let response = try await client.send(
                 .post,
                 "/api/mission-control/tasks",
@@ -103,7 +108,7 @@ struct TasksTests {
     @Test("the same Idempotency-Key and body returns the first answer and creates one task")
     func idempotency() async throws {
         let harness = TestHarness()
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let body = "{\"type\": \"prompt\", \"content\": \"Run tests\", \"desktopId\": \"\(desktop)\"}"
             var headers = HTTPFields()
@@ -145,7 +150,7 @@ struct TasksTests {
     @Test("listing: newest first, filters, pagination, isolation")
     func listing() async throws {
         let harness = TestHarness()
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let (bob, _) = try await Self.accountWithDesktop(harness, client, email: "bob@example.com")
             var ids: [String] = []
@@ -185,7 +190,7 @@ struct TasksTests {
     @Test("deleting a desktop cancels its unfinished tasks")
     func desktopDeletion() async throws {
         let harness = TestHarness()
-        try await harness.application.test(.router) { client in
+        try await harness.application.test(.router) { client async throws in
             let (key, desktop) = try await Self.accountWithDesktop(harness, client, email: "ada@example.com")
             let created = try await client.send(
                 .post,

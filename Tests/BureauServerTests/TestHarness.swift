@@ -17,10 +17,11 @@ struct TestHarness {
         clock: any MonotonicClock = SystemMonotonicClock(),
         activityCapacity: Int = StoreState.defaultActivityCapacity,
         journal: any MutationJournal = EphemeralJournal(),
-        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+        minter: (any APIKeyMinter)? = nil
     ) {
         store = BureauStore(state: StoreState(activityCapacity: activityCapacity), journal: journal, now: now)
-        services = BureauServices(store: store, settings: settings, clock: clock)
+        services = BureauServices(store: store, settings: settings, clock: clock, minter: minter)
     }
 
     static var settings: ServerSettings {
@@ -37,29 +38,12 @@ struct TestHarness {
 
     /// Creates a user and returns its id.
     func user(_ email: String) async throws -> UserID {
-        try await store.commit { _, _, now -> (Mutation?, UserID) in
-            let user = User(id: .random(), email: email, name: email, createdAt: now)
-            return (.userCreated(user), user.id)
-        }
+        try await services.operations.createUser(NewUser(email: email)).id
     }
 
     /// Creates a key for `user` and returns its plaintext.
     func key(for user: UserID, name: String = "test") async throws -> String {
-        let key = APIKeyFormat.generate()
-        let hash = try await services.hasher.hash(key)
-        try await store.commit { _, _, now -> (Mutation?, Void) in
-            let record = APIKeyRecord(
-                id: .random(),
-                userID: user,
-                name: name,
-                lookupID: key.lookupID,
-                secretHash: hash,
-                lastFour: key.lastFour,
-                createdAt: now
-            )
-            return (.apiKeyCreated(record), ())
-        }
-        return key.plaintext
+        try await services.operations.createAPIKey(NewAPIKey(name: name), by: .operator(user)).plaintext
     }
 
     /// A user with one key: (user id, key plaintext).

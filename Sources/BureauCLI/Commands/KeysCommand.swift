@@ -1,5 +1,4 @@
 import ArgumentParser
-import BureauAuth
 import BureauServer
 import BureauStore
 import Foundation
@@ -35,37 +34,18 @@ struct KeysCommand: AsyncParsableCommand {
         var bcryptCost: Int?
 
         func run() async throws {
-            let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...100).contains(name.count) else { throw CommandFailure("the key name must be 1 to 100 characters") }
+            let input = NewAPIKey(name: name)
+            if let problem = input.problems.first { throw CommandFailure("--\(problem)") }
+            guard bcryptCost.map({ (4...31).contains($0) }) ?? true else { throw CommandFailure("--bcrypt-cost must be 4 to 31") }
             let configuration = try options.load()
-            let cost = bcryptCost ?? configuration.server.bcryptCost
-            guard (4...31).contains(cost) else { throw CommandFailure("--bcrypt-cost must be 4 to 31") }
-            let cap = configuration.server.maxKeysPerUser
             let email = User.normalise(email: user)
-            let key = APIKeyFormat.generate()
-            let record = try await OfflineDataDirectory.withStore(at: configuration.dataDirectory) { store in
-                guard store.read({ $0.user(email: email) }) != nil else { throw CommandFailure("no user with email \(email)") }
-                let hash = try await APIKeyHasher(cost: cost).hash(key)
-                return try await store.commit { state, _, now -> (Mutation?, APIKeyRecord) in
-                    guard let owner = state.user(email: email) else { throw CommandFailure("no user with email \(email)") }
-                    guard state.activeKeys(of: owner.id).count < cap else {
-                        throw CommandFailure("\(email) already has \(cap) active keys (auth.max_keys_per_user); revoke one first")
-                    }
-                    guard state.activeKey(lookupID: key.lookupID) == nil else { throw CommandFailure("key id collision; run the command again") }
-                    let record = APIKeyRecord(
-                        id: .random(),
-                        userID: owner.id,
-                        name: name,
-                        lookupID: key.lookupID,
-                        secretHash: hash,
-                        lastFour: key.lastFour,
-                        createdAt: now
-                    )
-                    return (.apiKeyCreated(record), record)
-                }
+            let created = try await OfflineDataDirectory.withOperations(configuration, bcryptCost: bcryptCost) { operations in
+                guard let owner = operations.user(email: email) else { throw CommandFailure("no user with email \(email)") }
+                return try await operations.createAPIKey(input, by: .operator(owner.id))
             }
+            let record = created.record
             FileHandle.standardError.write(Data("created API key \(record.id) \"\(record.name)\" for \(email); it is shown this once\n".utf8))
-            print(key.plaintext)
+            print(created.plaintext)
         }
     }
 
@@ -84,11 +64,9 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             let email = User.normalise(email: user)
-            let keys = try await OfflineDataDirectory.withStore(at: configuration.dataDirectory) { store in
-                try store.read { state -> [APIKeyRecord] in
-                    guard let owner = state.user(email: email) else { throw CommandFailure("no user with email \(email)") }
-                    return state.activeKeys(of: owner.id)
-                }
+            let keys = try await OfflineDataDirectory.withOperations(configuration) { operations in
+                guard let owner = operations.user(email: email) else { throw CommandFailure("no user with email \(email)") }
+                return try operations.activeAPIKeys(by: .operator(owner.id))
             }
             print(["id", "name", "preview", "created_at", "last_used_at"].joined(separator: "\t"))
             for key in keys {
@@ -114,11 +92,11 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             guard let keyID = APIKeyID(id) else { throw CommandFailure("not a key id: expected the UUID that `keys list` shows") }
             let configuration = try options.load()
-            try await OfflineDataDirectory.withStore(at: configuration.dataDirectory) { store in
-                try await store.commit { state, _, now -> (Mutation?, Void) in
-                    guard let key = state.apiKeys[keyID] else { throw CommandFailure("no API key with id \(keyID)") }
-                    guard key.isActive else { throw CommandFailure("API key \(keyID) is already revoked") }
-                    return (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ())
+            _ = try await OfflineDataDirectory.withOperations(configuration) { operations in
+                do {
+                    return try await operations.revokeAPIKeyAsOperator(keyID.description)
+                } catch StoreError.notFound {
+                    throw CommandFailure("no API key with id \(keyID)")
                 }
             }
             print("revoked API key \(keyID)")

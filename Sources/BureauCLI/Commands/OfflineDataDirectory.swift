@@ -1,5 +1,7 @@
 import ArgumentParser
+import BureauAuth
 import BureauPersistence
+import BureauServer
 import BureauStore
 import Foundation
 import Logging
@@ -60,6 +62,21 @@ enum OfflineDataDirectory {
         return output
     }
 
+    /// Like ``withStore(at:fsync:_:)``, handing `body` the domain's operations over the store, with the
+    /// configuration's rules (`auth.max_keys_per_user`) and keys hashed at `bcryptCost`.
+    static func withOperations<Output: Sendable>(
+        _ configuration: BureauConfiguration,
+        bcryptCost: Int? = nil,
+        fsync: FsyncPolicy = .always,
+        _ body: (Operations) async throws -> Output
+    ) async throws -> Output {
+        let hasher = APIKeyHasher(cost: bcryptCost ?? configuration.server.bcryptCost)
+        let policy = OperationPolicy(maxKeysPerUser: configuration.server.maxKeysPerUser, sessionLifetime: configuration.server.sessionLifetime)
+        return try await withStore(at: configuration.dataDirectory, fsync: fsync) { store in
+            try await body(Operations(store: store, policy: policy, minter: hasher))
+        }
+    }
+
     /// A store refusal in words for the command line.
     static func describe(_ error: any Error) -> any Error {
         guard let storeError = error as? StoreError else { return error }
@@ -69,6 +86,8 @@ enum OfflineDataDirectory {
         case .conflict(_, let detail): return CommandFailure(detail)
         case .unavailable(let detail): return CommandFailure(detail)
         case .invalid(let problem): return CommandFailure("refused: \(problem)")
+        case .invalidInput(let problems): return CommandFailure(problems.map(\.description).joined(separator: "; "))
+        case .credentialEnded: return CommandFailure("the credential this change acted for is no longer valid")
         }
     }
 }

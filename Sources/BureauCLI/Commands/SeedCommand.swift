@@ -51,7 +51,7 @@ struct SeedCommand: AsyncParsableCommand {
         guard keysPerUser >= 0, desktopsPerUser >= 0, tasksPerDesktop >= 0 else { throw ValidationError("counts cannot be negative") }
         guard tasksPerDesktop == 0 || desktopsPerUser > 0 else { throw ValidationError("--tasks-per-desktop needs --desktops-per-user") }
         if let bcryptCost, !(4...31).contains(bcryptCost) { throw ValidationError("--bcrypt-cost must be 4 to 31") }
-        try UsersCommand.Add.validate(email: "user1@\(emailDomain)")
+        if let problem = NewUser(email: "user1@\(emailDomain)").problems.first { throw ValidationError("--email-domain: \(problem)") }
     }
 
     func run() async throws {
@@ -64,14 +64,13 @@ struct SeedCommand: AsyncParsableCommand {
             emailDomain: User.normalise(email: emailDomain),
             maxKeysPerUser: configuration.server.maxKeysPerUser
         )
-        let hasher = APIKeyHasher(cost: bcryptCost ?? configuration.server.bcryptCost)
         let started = ContinuousClock.now
-        let sequence = try await OfflineDataDirectory.withStore(at: configuration.dataDirectory, fsync: .never) { store in
-            try plan.check(against: store, force: force)
+        let sequence = try await OfflineDataDirectory.withOperations(configuration, bcryptCost: bcryptCost, fsync: .never) { operations in
+            try plan.check(against: operations.store, force: force)
             let file = try PrivateFile(creating: out)
-            try await plan.apply(to: store, hasher: hasher, keysTo: file)
+            try await plan.apply(to: operations, keysTo: file)
             try file.finish()
-            return store.read { $0.sequence }
+            return operations.store.read { $0.sequence }
         }
         let seconds = (ContinuousClock.now - started).timeInterval
         print(

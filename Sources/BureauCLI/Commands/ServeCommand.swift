@@ -67,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             clock: ContinuousClock(),
             logger: storageLogger
         )
-        if let seed = configuration.seed, try await Seeder(store: store, hasher: services.hasher).apply(seed) {
+        if let seed = configuration.seed, try await Seeder(operations: services.operations).apply(seed) {
             logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
         }
         let host = configuration.server.host

@@ -29,27 +29,13 @@ struct UsersCommand: AsyncParsableCommand {
         var name: String?
 
         func run() async throws {
-            let email = User.normalise(email: email)
-            try Self.validate(email: email)
-            let name = (name ?? String(email.prefix { $0 != "@" })).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...100).contains(name.count) else { throw CommandFailure("the name must be 1 to 100 characters") }
+            let input = NewUser(email: email, name: name)
+            if let problem = input.problems.first { throw CommandFailure("--\(problem)") }
             let configuration = try options.load()
-            let user = try await OfflineDataDirectory.withStore(at: configuration.dataDirectory) { store in
-                try await store.commit { state, _, now -> (Mutation?, User) in
-                    guard state.user(email: email) == nil else {
-                        throw StoreError.conflict(code: "user_exists", detail: "a user with email \(email) already exists")
-                    }
-                    let user = User(id: .random(), email: email, name: name, createdAt: now)
-                    return (.userCreated(user), user)
-                }
+            let user = try await OfflineDataDirectory.withOperations(configuration) { operations in
+                try await operations.createUser(input)
             }
             print("created user \(user.id) <\(user.email)>")
-        }
-
-        /// A plausible address (``User/isPlausible(email:)``).
-        static func validate(email: String) throws(CommandFailure) {
-            let plausible = User.isPlausible(email: email)
-            guard plausible else { throw CommandFailure("\"\(email)\" is not an email address") }
         }
     }
 }

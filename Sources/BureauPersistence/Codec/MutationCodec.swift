@@ -21,6 +21,7 @@ public enum MutationCodec {
         case sessionEnded = 11
         case sessionsUsed = 12
         case sessionsPruned = 13
+        case idempotencyExpired = 14
     }
 
     /// The record type and payload of `mutation`.
@@ -85,6 +86,9 @@ public enum MutationCodec {
             w.write(pruning.at)
             w.writeVarint(UInt64(pruning.ids.count))
             for id in pruning.ids { w.write(id.uuid) }
+        case .idempotencyExpired(let expiry):
+            type = .idempotencyExpired
+            w.write(expiry.at)
         }
         return (type.rawValue, w.bytes)
     }
@@ -154,6 +158,8 @@ public enum MutationCodec {
             ids.reserveCapacity(count)
             for _ in 0..<count { ids.append(SessionID(uuid: try r.readUUID())) }
             return .sessionsPruned(SessionPruning(ids: ids, at: at))
+        case .idempotencyExpired:
+            return .idempotencyExpired(IdempotencyExpiry(at: try r.readTimestamp()))
         }
     }
 }

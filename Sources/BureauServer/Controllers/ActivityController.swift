@@ -12,6 +12,7 @@ struct ActivityController {
     static let cursorKind = "activity"
 
     let store: BureauStore
+    let operations: Operations
     let hub: ActivityHub
 
     var endpoints: RouteCollection<BureauRequestContext> {
@@ -33,7 +34,7 @@ struct ActivityController {
             }
             before = id
         }
-        let page = store.read { $0.activityPage(of: identity.userID, before: before, limit: limit + 1) }
+        let page = try operations.activity(by: .user(identity), before: before, limit: limit + 1)
         let items = page.prefix(limit).map { ActivityEventRepresentation($0, includesID: true) }
         let next = page.count > limit ? page[limit - 1].id : nil
         return JSONResponse.make(

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `/api/auth/me`: who the caller is and how the request authenticated.
 struct AuthController {
-    let store: BureauStore
+    let operations: Operations
 
     var endpoints: RouteCollection<BureauRequestContext> {
         let routes = RouteCollection(context: BureauRequestContext.self)
@@ -12,45 +12,29 @@ struct AuthController {
     }
 
     struct MeRepresentation: JSONRepresentable {
-        var id: String
-        var email: String
-        var name: String
-        var createdAt: String
-        /// `api_key` or `session`.
-        var authMethod: String
-        /// The key's id when authenticated by API key.
-        var apiKeyId: String?
+        let user: User
+        let credential: Credential
 
         func write(to writer: inout JSONWriter) {
             writer.object { json in
-                json.field("id", id)
-                json.field("email", email)
-                json.field("name", name)
-                json.field("createdAt", createdAt)
-                json.field("authMethod", authMethod)
-                if let apiKeyId { json.field("apiKeyId", apiKeyId) }
+                json.field("id", user.id.description)
+                json.field("email", user.email)
+                json.field("name", user.name)
+                json.field("createdAt", user.createdAt.rfc3339)
+                switch credential {
+                case .apiKey(let id):
+                    json.field("authMethod", "api_key")
+                    json.field("apiKeyId", id.description)
+                case .session:
+                    json.field("authMethod", "session")
+                }
             }
         }
     }
 
     @Sendable func me(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        guard let user = store.read({ $0.users[identity.userID] }) else { throw APIError.unauthenticated(keyPresented: false) }
-        var keyID: String?
-        var method = "session"
-        if case .apiKey(let id) = identity.credential {
-            method = "api_key"
-            keyID = id.description
-        }
-        return JSONResponse.make(
-            MeRepresentation(
-                id: user.id.description,
-                email: user.email,
-                name: user.name,
-                createdAt: user.createdAt.rfc3339,
-                authMethod: method,
-                apiKeyId: keyID
-            )
-        )
+        let user = try operations.me(by: .user(identity))
+        return JSONResponse.make(MeRepresentation(user: user, credential: identity.credential))
     }
 }

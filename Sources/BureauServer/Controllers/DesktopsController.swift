@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `/api/desktops`: the caller's desktops. Another user's desktop is 403, a missing one 404.
 struct DesktopsController {
-    let store: BureauStore
+    let operations: Operations
     let settings: ServerSettings
 
     var endpoints: RouteCollection<BureauRequestContext> {
@@ -19,11 +19,11 @@ struct DesktopsController {
     static let cursorKind = "desktops"
 
     @Sendable func list(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let requester = try context.requester()
         let query = Query(uri: request.uri)
         let limit = try query.limit()
         let after = try query.string("cursor").map { try Cursor.decode($0, kind: Self.cursorKind) }
-        let page = store.read { $0.desktops(of: identity.userID, after: after, limit: limit) }
+        let page = try operations.desktops(by: requester, after: after, limit: limit)
         return JSONResponse.make(
             ListRepresentation(
                 data: page.items.map(DesktopRepresentation.init),
@@ -33,75 +33,31 @@ struct DesktopsController {
     }
 
     @Sendable func create(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let requester = try context.requester()
         var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
-        let name = body.string("name", required: true, trimmed: true, length: 1...100)
-        let status: DesktopStatus? = body.enumeration("status", required: false)
-        try body.throwIfInvalid()
-        guard let name else { throw APIError.invalidField("name", "is required") }
-        let desktop = try await store.commit { state, sequence, now -> (Mutation?, Desktop) in
-            guard state.users[identity.userID] != nil else { throw StoreError.notFound("User") }
-            let desktop = Desktop(
-                id: .random(),
-                ownerID: identity.userID,
-                name: name,
-                status: status ?? .running,
-                createdAt: now,
-                updatedAt: now,
-                ordinal: sequence
-            )
-            return (.desktopCreated(desktop), desktop)
-        }
+        let input = NewDesktop(name: body.string("name"), status: body.string("status"))
+        try body.throwIfInvalid(adding: input.problems)
+        let desktop = try await operations.createDesktop(input, by: requester)
         return JSONResponse.make(DesktopRepresentation(desktop), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let id = try Self.desktopID(context)
-        let desktop = try store.read { try Self.owned(id, by: identity.userID, in: $0) }
+        let desktop = try operations.desktop(try context.parameters.require("id"), by: try context.requester())
         return JSONResponse.make(DesktopRepresentation(desktop))
     }
 
     @Sendable func update(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let id = try Self.desktopID(context)
+        let requester = try context.requester()
+        let id = try context.parameters.require("id")
         var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
-        let name = body.string("name", required: false, trimmed: true, length: 1...100)
-        let status: DesktopStatus? = body.enumeration("status", required: false)
-        if body.errors.isEmpty, name == nil, status == nil {
-            body.fail("body", "give at least one of: name, status")
-        }
-        try body.throwIfInvalid()
-        let desktop = try await store.commit { state, _, now -> (Mutation?, Desktop) in
-            var desktop = try Self.owned(id, by: identity.userID, in: state)
-            if let name { desktop.name = name }
-            if let status { desktop.status = status }
-            desktop.updatedAt = now
-            return (.desktopUpdated(DesktopChange(id: id, name: name, status: status, at: now)), desktop)
-        }
+        let edit = DesktopEdit(name: body.string("name"), status: body.string("status"))
+        try body.throwIfInvalid(adding: edit.problems)
+        let desktop = try await operations.updateDesktop(id, edit, by: requester)
         return JSONResponse.make(DesktopRepresentation(desktop))
     }
 
     @Sendable func delete(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let id = try Self.desktopID(context)
-        try await store.commit { state, _, now -> (Mutation?, Void) in
-            _ = try Self.owned(id, by: identity.userID, in: state)
-            return (.desktopDeleted(DesktopDeletion(id: id, at: now)), ())
-        }
+        try await operations.deleteDesktop(try context.parameters.require("id"), by: try context.requester())
         return JSONResponse.noContent()
-    }
-
-    /// The desktop id in the path; a malformed one names nothing, so it is a 404.
-    private static func desktopID(_ context: BureauRequestContext) throws -> DesktopID {
-        guard let id = context.parameters.get("id").flatMap(DesktopID.init) else { throw APIError.notFound("Desktop") }
-        return id
-    }
-
-    /// The desktop if it exists and belongs to `userID`: 404 if it does not exist, 403 if it is someone else's.
-    static func owned(_ id: DesktopID, by userID: UserID, in state: borrowing StoreState) throws -> Desktop {
-        guard let desktop = state.desktops[id] else { throw APIError.notFound("Desktop") }
-        guard desktop.ownerID == userID else { throw APIError.forbidden("Desktop") }
-        return desktop
     }
 }

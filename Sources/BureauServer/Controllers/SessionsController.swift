@@ -35,27 +35,17 @@ struct SessionsController {
     @Sendable func devLogin(_ request: Request, context: BureauRequestContext) async throws -> Response {
         guard !origin.isCrossSite(request.headers) else { throw APIError.crossSiteLogin }
         var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
-        let email = body.string("email", required: true, trimmed: true, length: 1...254).map { User.normalise(email: $0) }
-        let name = body.string("name", required: false, trimmed: true, length: 1...100)
-        if let email, !User.isPlausible(email: email) { body.fail("email", "must be an email address") }
-        try body.throwIfInvalid()
-        guard let email else { throw APIError.invalidField("email", "is required") }
+        let person = NewUser(email: body.string("email"), name: body.string("name"))
+        try body.throwIfInvalid(adding: person.problems)
 
         // A login replaces the browser's current session, if it had one.
         if case .session(let previous) = context.identity?.credential { try await issuer.end(previous) }
-        let started = try await issuer.signIn(email: email, name: name)
+        let started = try await issuer.signIn(person)
         var headers = HTTPFields()
         headers[.setCookie] = cookie.setting(started.secret)
         headers[.cacheControl] = "no-store"
         return JSONResponse.make(
-            AuthController.MeRepresentation(
-                id: started.user.id.description,
-                email: started.user.email,
-                name: started.user.name,
-                createdAt: started.user.createdAt.rfc3339,
-                authMethod: "session",
-                apiKeyId: nil
-            ),
+            AuthController.MeRepresentation(user: started.user, credential: .session(started.session.id)),
             headers: headers
         )
     }

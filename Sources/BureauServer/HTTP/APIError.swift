@@ -114,6 +114,11 @@ extension APIError {
         case .forbidden(let what): self = .forbidden(what)
         case .conflict(let code, let detail): self = APIError(.conflict, code: code, detail: detail)
         case .unavailable(let detail): self = APIError(.serviceUnavailable, code: "store_unavailable", detail: detail)
+        case .invalidInput(let problems):
+            self = .invalidFields(problems.map { FieldError(field: $0.field, message: $0.message) })
+        case .credentialEnded(let credential):
+            // Like any refused credential: the answer never says why (revoked, ended or expired).
+            if case .apiKey = credential { self = .unauthenticated(keyPresented: true) } else { self = .unauthenticated(keyPresented: false) }
         case .invalid(let inconsistency):
             self = APIError(.conflict, code: "conflict", detail: "The change conflicts with the current state (\(inconsistency.kind)).")
         }

@@ -1,3 +1,4 @@
+import BureauStore
 import Foundation
 import Hummingbird
 import NIOCore
@@ -33,44 +34,15 @@ struct JSONRequestBody {
         return JSONRequestBody(bytes: bytes, fields: fields)
     }
 
-    /// `true` when the body has this field (even `null`).
-    func has(_ name: String) -> Bool { fields[name] != nil }
-
-    /// A string field, whitespace-trimmed if asked, whose length in characters must lie in `length`.
-    mutating func string(_ name: String, required: Bool, trimmed: Bool = false, length: ClosedRange<Int>) -> String? {
+    /// A string field as sent, `nil` when absent. Any other JSON type, `null` included, is recorded as a
+    /// problem naming the field (an explicit `null` is not taken as "absent"): the domain's rules then judge
+    /// the value (``InputRules``).
+    mutating func string(_ name: String) -> String? {
         switch fields[name] {
-        case nil, .null?:
-            if required { fail(name, "is required") }
+        case nil:
             return nil
-        case .string(let raw)?:
-            let value = trimmed ? raw.trimmingCharacters(in: .whitespacesAndNewlines) : raw
-            let count = value.count
-            if count < length.lowerBound {
-                fail(name, length.lowerBound == 1 ? "must not be empty" : "must be at least \(length.lowerBound) characters")
-                return nil
-            }
-            if count > length.upperBound {
-                fail(name, "must be at most \(length.upperBound) characters")
-                return nil
-            }
+        case .string(let value)?:
             return value
-        case let other?:
-            fail(name, "must be a string, not \(other.typeName)")
-            return nil
-        }
-    }
-
-    /// A string field that must be one of an enumeration's raw values.
-    mutating func enumeration<Value: RawRepresentable & CaseIterable>(_ name: String, required: Bool) -> Value?
-    where Value.RawValue == String {
-        switch fields[name] {
-        case nil, .null?:
-            if required { fail(name, "is required") }
-            return nil
-        case .string(let raw)?:
-            if let value = Value(rawValue: raw) { return value }
-            fail(name, "must be one of: " + Value.allCases.map(\.rawValue).joined(separator: ", "))
-            return nil
         case let other?:
             fail(name, "must be a string, not \(other.typeName)")
             return nil
@@ -82,8 +54,11 @@ struct JSONRequestBody {
         errors.append(APIError.FieldError(field: name, message: message))
     }
 
-    /// Throws the 400 listing every problem found, if any.
-    func throwIfInvalid() throws {
-        if !errors.isEmpty { throw APIError.invalidFields(errors) }
+    /// Throws the 400 listing every problem found: those of the body's JSON types, then the domain's
+    /// `problems` (``OperationInput/problems``) of fields that had none, if any at all.
+    func throwIfInvalid(adding problems: [FieldProblem] = []) throws {
+        let reported = Set(errors.map(\.field))
+        let all = errors + problems.filter { !reported.contains($0.field) }.map { APIError.FieldError(field: $0.field, message: $0.message) }
+        if !all.isEmpty { throw APIError.invalidFields(all) }
     }
 }

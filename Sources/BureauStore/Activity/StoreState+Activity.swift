@@ -6,7 +6,7 @@ extension StoreState {
             ActivityEvent(id: ActivityEventID(sequence: sequence, index: index), kind: kind, at: at, userID: userID, subject: subject)
         }
         switch mutation {
-        case .userCreated, .apiKeysUsed, .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
+        case .userCreated, .apiKeysUsed, .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned, .idempotencyExpired:
             return []
         case .apiKeyCreated(let key):
             return [event(.apiKeyCreated, key.createdAt, key.userID, .apiKey(APIKeySummary(key)))]

@@ -95,6 +95,7 @@ enum Sample {
             .sessionsUsed([SessionUse(id: session(1, of: 1, at: 16).id, at: time(18))]),
             .sessionEnded(SessionEnding(id: session(2, of: 1, at: 16).id, at: time(19))),
             .sessionsPruned(SessionPruning(ids: [session(3, of: 2, at: 17).id], at: time(20))),
+            .idempotencyExpired(IdempotencyExpiry(at: time(21))),
         ]
     }
 

@@ -1,3 +1,4 @@
+import BureauAuth
 import BureauPersistence
 import BureauStore
 import Logging
@@ -45,6 +46,11 @@ struct StorageHarness {
     }
 
     /// A snapshotter for this directory.
+    /// Signs people in on this store, through the domain's operations.
+    var issuer: SessionIssuer {
+        SessionIssuer(operations: Operations(store: store, minter: APIKeyHasher(cost: 4)))
+    }
+
     func snapshotter(keep: Int = 2) -> Snapshotter {
         Snapshotter(directory: directory, journal: journal, keep: keep, logger: Self.logger)
     }

@@ -1,0 +1,85 @@
+/// The rules every input of the domain obeys, written once: the API, the command line and seeds all apply
+/// them through the operations (``Operations``), and the HTTP layer asks them only to list every problem
+/// of a request in one answer.
+public enum InputRules {
+    /// Display names (users, keys, desktops): characters after trimming.
+    public static let displayNameLength = 1...100
+    /// Task content: characters, taken as given (a prompt may start or end with spaces).
+    public static let taskContentLength = 1...100_000
+    /// Task results: characters, taken as given.
+    public static let taskResultLength = 0...100_000
+    /// `Idempotency-Key`: bytes of visible ASCII.
+    public static let idempotencyKeyLength = 1...255
+
+    /// A display name: trimmed of surrounding whitespace, 1 to 100 characters, and no control or
+    /// direction-changing characters (they could rewrite an operator's terminal or disguise a name).
+    public static func displayName(_ raw: String) -> Result<String, RuleViolation> {
+        let name = raw.trimmingWhitespace()
+        if let violation = length(of: name, in: displayNameLength) { return .failure(violation) }
+        if name.unicodeScalars.contains(where: isForbiddenInName) {
+            return .failure(RuleViolation("must not contain control characters"))
+        }
+        return .success(name)
+    }
+
+    /// An email address, normalised (trimmed and lowercased) and plausible (``User/isPlausible(email:)``).
+    public static func email(_ raw: String) -> Result<String, RuleViolation> {
+        let email = User.normalise(email: raw)
+        guard !email.isEmpty else { return .failure(RuleViolation("must not be empty")) }
+        guard User.isPlausible(email: email) else { return .failure(RuleViolation("must be an email address")) }
+        return .success(email)
+    }
+
+    /// Task content: 1 to 100,000 characters, as given.
+    public static func taskContent(_ raw: String) -> Result<String, RuleViolation> {
+        length(of: raw, in: taskContentLength).map { .failure($0) } ?? .success(raw)
+    }
+
+    /// A task result: at most 100,000 characters, as given.
+    public static func taskResult(_ raw: String) -> Result<String, RuleViolation> {
+        length(of: raw, in: taskResultLength).map { .failure($0) } ?? .success(raw)
+    }
+
+    /// An `Idempotency-Key`: 1 to 255 visible ASCII characters.
+    public static func idempotencyKey(_ raw: String) -> Result<String, RuleViolation> {
+        guard idempotencyKeyLength.contains(raw.utf8.count), raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return .failure(RuleViolation("must be 1 to 255 visible ASCII characters"))
+        }
+        return .success(raw)
+    }
+
+    /// A value of an enumeration, by its raw value.
+    public static func oneOf<Value: RawRepresentable & CaseIterable>(_ raw: String) -> Result<Value, RuleViolation>
+    where Value.RawValue == String {
+        if let value = Value(rawValue: raw) { return .success(value) }
+        return .failure(RuleViolation("must be one of: " + Value.allCases.map(\.rawValue).joined(separator: ", ")))
+    }
+
+    private static func length(of value: String, in range: ClosedRange<Int>) -> RuleViolation? {
+        let count = value.count
+        if count < range.lowerBound {
+            return RuleViolation(range.lowerBound == 1 ? "must not be empty" : "must be at least \(range.lowerBound) characters")
+        }
+        if count > range.upperBound { return RuleViolation("must be at most \(range.upperBound) characters") }
+        return nil
+    }
+
+    /// C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional embedding, override
+    /// and isolate characters.
+    static func isForbiddenInName(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
+    }
+}
+
+extension String {
+    /// Without leading and trailing whitespace and newlines (Unicode's definition).
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,96 @@
+/// A key just created: its record, and its plaintext, which exists outside this answer never again.
+public struct CreatedAPIKey: Sendable {
+    public var record: APIKeyRecord
+    public var plaintext: String
+}
+
+extension Operations {
+    /// Creates a random key for the requester's user: the name a display name, at most
+    /// `auth.max_keys_per_user` active keys (409 `api_key_limit_reached`, checked before bcrypt and again
+    /// in the commit), the acting credential still active when the key is committed.
+    public func createAPIKey(_ input: NewAPIKey, by requester: Requester) async throws -> CreatedAPIKey {
+        let name = try input.validated()
+        // The cheap refusals first, so a request that cannot succeed never pays bcrypt.
+        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state) }
+        let material = try await minter.mint()
+        return CreatedAPIKey(record: try await insertKey(named: name, material, by: requester), plaintext: material.plaintext)
+    }
+
+    /// Creates the key `plaintext` for the requester's user (a seed's key): refused with a problem on
+    /// `key` when it is not a valid key.
+    public func importAPIKey(_ input: NewAPIKey, plaintext: String, by requester: Requester) async throws -> APIKeyRecord {
+        let name = try input.validated()
+        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state) }
+        guard let material = try await minter.material(of: plaintext) else {
+            throw StoreError.invalidInput([FieldProblem(field: "key", message: "is not a valid lb_k_ key (length, characters or checksum)")])
+        }
+        return try await insertKey(named: name, material, by: requester)
+    }
+
+    /// Creates a key from material minted beforehand (bulk seeding hashes many keys at once).
+    public func createAPIKey(_ input: NewAPIKey, material: MintedAPIKey, by requester: Requester) async throws -> APIKeyRecord {
+        try await insertKey(named: try input.validated(), material, by: requester)
+    }
+
+    /// Makes key material without creating a record (bulk seeding: mint many, then create them).
+    public func mintAPIKey() async throws -> MintedAPIKey {
+        try await minter.mint()
+    }
+
+    /// Revokes one of the requester's keys: an unknown or already revoked key is 404, another user's 403.
+    /// A key may revoke itself; what was in flight with it is refused from this commit on.
+    public func revokeAPIKey(_ id: String, by requester: Requester) async throws {
+        let keyID = APIKeyID(id)
+        try await commit(by: requester) { state, _, now in
+            guard let keyID, let key = state.apiKeys[keyID], key.isActive else { throw StoreError.notFound("API key") }
+            guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
+            return (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ())
+        }
+    }
+
+    /// Revokes any user's key (the operator's `keys revoke`): an unknown id is 404, an already revoked key
+    /// 409 `already_revoked`. Returns the key as it was.
+    public func revokeAPIKeyAsOperator(_ id: String) async throws -> APIKeyRecord {
+        try await store.commit { state, _, now -> (Mutation?, APIKeyRecord) in
+            guard let keyID = APIKeyID(id), let key = state.apiKeys[keyID] else { throw StoreError.notFound("API key") }
+            guard key.isActive else { throw StoreError.conflict(code: "already_revoked", detail: "API key \(keyID) is already revoked.") }
+            return (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), key)
+        }
+    }
+
+    /// The requester's active keys, oldest first.
+    public func activeAPIKeys(by requester: Requester) throws -> [APIKeyRecord] {
+        try read(by: requester) { $0.activeKeys(of: requester.userID) }
+    }
+
+    private func insertKey(named name: String, _ material: MintedAPIKey, by requester: Requester) async throws -> APIKeyRecord {
+        try await commit(by: requester) { state, _, now in
+            try requireRoomForKey(of: requester.userID, in: state)
+            guard state.activeKey(lookupID: material.lookupID) == nil else {
+                throw StoreError.conflict(code: "conflict", detail: "Key id collision; retry.")
+            }
+            let record = APIKeyRecord(
+                id: .random(),
+                userID: requester.userID,
+                name: name,
+                lookupID: material.lookupID,
+                secretHash: material.secretHash,
+                lastFour: material.lastFour,
+                createdAt: now
+            )
+            return (.apiKeyCreated(record), record)
+        }
+    }
+
+    /// The user exists and holds fewer than `auth.max_keys_per_user` active keys.
+    private func requireRoomForKey(of userID: UserID, in state: borrowing StoreState) throws(StoreError) {
+        guard state.users[userID] != nil else { throw StoreError.notFound("User") }
+        let cap = policy.maxKeysPerUser
+        guard (state.activeKeyIDsByUser[userID]?.count ?? 0) < cap else {
+            throw StoreError.conflict(
+                code: "api_key_limit_reached",
+                detail: "An account may hold at most \(cap) active API keys; revoke one first."
+            )
+        }
+    }
+}

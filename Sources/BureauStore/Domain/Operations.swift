@@ -1,0 +1,80 @@
+/// The numbers the operations enforce, from the configuration.
+public struct OperationPolicy: Sendable, Hashable {
+    /// `auth.max_keys_per_user`: active keys one user may hold.
+    public var maxKeysPerUser: Int
+    /// `auth.session_idle_seconds` / `auth.session_absolute_seconds`.
+    public var sessionLifetime: SessionLifetime
+
+    public init(maxKeysPerUser: Int = 100, sessionLifetime: SessionLifetime = .standard) {
+        self.maxKeysPerUser = maxKeysPerUser
+        self.sessionLifetime = sessionLifetime
+    }
+}
+
+/// Everything a user or the operator can do, one function each: every function checks its input with
+/// ``InputRules``, builds its records, commits them through the store and returns a typed error
+/// (``StoreError``). The HTTP controllers, the command line and the seeders only translate to and from it.
+///
+/// A rule that depends on state (the acting credential still active, the key cap not reached, the desktop
+/// still there) is checked inside the same commit as the change, under the store's order: a request whose
+/// key is revoked or whose session ends while it is in flight changes nothing and is refused with
+/// ``StoreError/credentialEnded(_:)``. Reads check the credential too, under the same lock as the read.
+public struct Operations: Sendable {
+    public let store: BureauStore
+    public let policy: OperationPolicy
+    let minter: any APIKeyMinter
+    /// The latest use of a session, including one noted in memory but not yet written.
+    let sessionLastSeen: @Sendable (SessionRecord) -> Timestamp
+
+    /// Operations over `store`; `minter` makes key material; `sessionLastSeen` gives a session's latest use
+    /// (the idle timeout counts from it).
+    public init(
+        store: BureauStore,
+        policy: OperationPolicy = OperationPolicy(),
+        minter: any APIKeyMinter,
+        sessionLastSeen: @escaping @Sendable (SessionRecord) -> Timestamp = { $0.lastSeenAt }
+    ) {
+        self.store = store
+        self.policy = policy
+        self.minter = minter
+        self.sessionLastSeen = sessionLastSeen
+    }
+
+    /// Throws ``StoreError/credentialEnded(_:)`` unless `requester` is the operator or a user whose
+    /// credential is still active in `state` at `now`: the key not revoked, the session not ended and
+    /// within both timeouts, and either one still the user's.
+    func requireActive(_ requester: Requester, in state: borrowing StoreState, at now: () -> Timestamp) throws(StoreError) {
+        guard case .user(let principal) = requester else { return }
+        switch principal.credential {
+        case .apiKey(let id):
+            guard let key = state.apiKeys[id], key.isActive, key.userID == principal.userID else {
+                throw StoreError.credentialEnded(principal.credential)
+            }
+        case .session(let id):
+            guard let session = state.sessions[id], session.userID == principal.userID,
+                !policy.sessionLifetime.hasExpired(createdAt: session.createdAt, lastSeenAt: sessionLastSeen(session), at: now())
+            else { throw StoreError.credentialEnded(principal.credential) }
+        }
+        guard state.users[principal.userID] != nil else { throw StoreError.credentialEnded(principal.credential) }
+    }
+
+    /// Runs `body` on the current state after checking the requester's credential, under the read lock.
+    /// The clock is read only for a session (its timeouts): an API-key read pays one dictionary lookup.
+    func read<Result>(by requester: Requester, _ body: (borrowing StoreState) throws -> Result) throws -> Result {
+        try store.read { state in
+            try requireActive(requester, in: state, at: store.now)
+            return try body(state)
+        }
+    }
+
+    /// Commits what `plan` decides after checking the requester's credential inside the same commit.
+    func commit<Output: Sendable>(
+        by requester: Requester,
+        _ plan: @Sendable (borrowing StoreState, _ sequence: UInt64, _ now: Timestamp) throws -> (Mutation?, Output)
+    ) async throws -> Output {
+        try await store.commit { state, sequence, now in
+            try requireActive(requester, in: state, at: { now })
+            return try plan(state, sequence, now)
+        }
+    }
+}
