@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BureauStoreTests",
-            dependencies: ["BureauStore"],
+            dependencies: ["BureauStore", "BureauTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

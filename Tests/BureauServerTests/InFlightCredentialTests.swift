@@ -1,5 +1,6 @@
 import BureauServer
 import BureauStore
+import BureauTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -16,13 +17,13 @@ struct InFlightCredentialTests {
         let other = try await harness.key(for: user, name: "other")
         try await harness.application.test(.router) { client async throws in
             let keyID = try #require(try await client.send(.get, "/api/auth/me", key: key).object["apiKeyId"] as? String)
-            minter.hold()
+            minter.gate.close()
             let creations = (0..<16).map { number in
                 Task { try await client.send(.post, "/api/auth/api-keys", key: key, json: #"{"name": "race \#(number)"}"#) }
             }
-            while minter.waitingCount < 16 { try await Task.sleep(for: .milliseconds(5)) }
+            while minter.gate.waitingCount < 16 { try await Task.sleep(for: .milliseconds(5)) }
             #expect(try await client.send(.delete, "/api/auth/api-keys/\(keyID)", key: other).status == .noContent)
-            minter.release()
+            minter.gate.open()
             for creation in creations {
                 let answer = try await creation.value
                 #expect(answer.status == .unauthorized)
@@ -41,13 +42,13 @@ struct InFlightCredentialTests {
         let sessions = SessionHarness(minter: minter)
         try await sessions.harness.application.test(.router) { client async throws in
             let cookie = try await sessions.signIn(client)
-            minter.hold()
+            minter.gate.close()
             let creations = (0..<4).map { number in
                 Task { try await client.send(.post, "/api/auth/api-keys", cookie: cookie, json: #"{"name": "race \#(number)"}"#) }
             }
-            while minter.waitingCount < 4 { try await Task.sleep(for: .milliseconds(5)) }
+            while minter.gate.waitingCount < 4 { try await Task.sleep(for: .milliseconds(5)) }
             #expect(try await client.send(.post, "/api/auth/logout", cookie: cookie).status == .noContent)
-            minter.release()
+            minter.gate.open()
             for creation in creations {
                 #expect(try await creation.value.status == .unauthorized)
             }

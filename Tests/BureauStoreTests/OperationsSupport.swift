@@ -1,4 +1,5 @@
 import BureauStore
+import BureauTestSupport
 import Foundation
 import Synchronization
 
@@ -6,33 +7,11 @@ import Synchronization
 /// race a revocation or a logout against a creation in flight).
 final class FakeMinter: APIKeyMinter {
     private let counter = Atomic<Int>(0)
-    private let gate = Mutex<(held: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
-
-    /// Makes later `mint` calls wait until ``release()``.
-    func hold() { gate.withLock { $0.held = true } }
-
-    /// Lets every waiting and later `mint` call go on.
-    func release() {
-        let waiting = gate.withLock { state in
-            state.held = false
-            defer { state.waiting = [] }
-            return state.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
-
-    /// How many `mint` calls are waiting.
-    var waitingCount: Int { gate.withLock { $0.waiting.count } }
+    /// Mints pass through it: closed, they wait.
+    let gate = Gate()
 
     func mint() async throws -> MintedAPIKey {
-        await withCheckedContinuation { continuation in
-            let resumeNow = gate.withLock { state -> Bool in
-                guard state.held else { return true }
-                state.waiting.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
+        await gate.pass()
         let number = counter.add(1, ordering: .relaxed).newValue
         let lookup = String(String(number, radix: 36).reversed()).padding(toLength: 12, withPad: "x", startingAt: 0)
         return MintedAPIKey(plaintext: "lb_k_\(lookup)secret", lookupID: lookup, lastFour: "cret", secretHash: "$2b$04$fake\(number)")

@@ -1,4 +1,5 @@
 import BureauStore
+import BureauTestSupport
 import Testing
 
 @Suite("Domain operations: one rule each, the acting credential re-checked inside the commit")
@@ -8,13 +9,13 @@ struct OperationsTests {
         let fixture = OperationsFixture()
         let principal = try await fixture.keyHolder()
         guard case .apiKey(let keyID) = principal.credential else { return }
-        fixture.minter.hold()
+        fixture.minter.gate.close()
         let creations = (0..<16).map { number in
             Task { try await fixture.operations.createAPIKey(NewAPIKey(name: "race \(number)"), by: .user(principal)) }
         }
-        while fixture.minter.waitingCount < 16 { await Task.yield() }
+        while fixture.minter.gate.waitingCount < 16 { await Task.yield() }
         try await fixture.operations.revokeAPIKey(keyID.description, by: .user(principal))
-        fixture.minter.release()
+        fixture.minter.gate.open()
         for creation in creations {
             await #expect(throws: StoreError.credentialEnded(.apiKey(keyID))) { try await creation.value }
         }
@@ -74,10 +75,10 @@ struct OperationsTests {
     func keyCap() async throws {
         let fixture = OperationsFixture(policy: OperationPolicy(maxKeysPerUser: 3))
         let principal = try await fixture.keyHolder()
-        fixture.minter.hold()
+        fixture.minter.gate.close()
         let creations = (0..<6).map { _ in Task { try await fixture.operations.createAPIKey(NewAPIKey(name: "k"), by: .user(principal)) } }
-        while fixture.minter.waitingCount < 6 { await Task.yield() }
-        fixture.minter.release()
+        while fixture.minter.gate.waitingCount < 6 { await Task.yield() }
+        fixture.minter.gate.open()
         var created = 0
         for creation in creations {
             do {
