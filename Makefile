@@ -11,18 +11,19 @@ run: build
 	@echo "Try: curl -H 'x-api-key: $(DEMO_KEY)' http://127.0.0.1:8080/api/desktops"
 	$(SWIFT) run --skip-build bureau serve --config $(DEMO_CONFIG)
 
-## build: debug build of the bureau binary
+## build: debug build of the bureau binary, together with the tests: `make run` and `make test` then
+## share one build (the tests need every module compiled for testing, so a build of the binary alone
+## would compile every dependency a second time for them)
 build:
-	$(SWIFT) build --product bureau
+	$(SWIFT) build --build-tests
 
 ## release: optimised build (.build/release/bureau)
 release:
 	$(SWIFT) build -c release --product bureau
 
 ## test: every test target (warnings are errors in our targets)
-test:
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+test: build
+	$(SWIFT) test --skip-build
 
 ## lint: formatting check with the project's .swift-format
 lint:
