@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
             logger.notice("serving", metadata: ["url": "\(url)"])
             // Unbuffered, so scripts and tests that start the binary see it at once.
-            FileHandle.standardOutput.write(Data("Bureau is serving on \(url)\n".utf8))
+            FileHandle.standardOutput.write(Data("Bureau is serving on \(TerminalText.escaped(url))\n".utf8))
         }
         try await app.runService()
         // The final snapshot ran as the services stopped; sync whatever the log still holds.

@@ -43,7 +43,7 @@ struct UsersCommand: AsyncParsableCommand {
                     return (.userCreated(user), user)
                 }
             }
-            print("created user \(user.id) <\(user.email)>")
+            print("created user \(user.id) <\(TerminalText.escaped(user.email))>")
         }
 
         /// A plausible address (``User/isPlausible(email:)``).
