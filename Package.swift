@@ -137,7 +137,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BureauBlackBoxTests",
-            dependencies: ["bureau"],
+            dependencies: [
+                "bureau", "BureauPersistence", "BureauStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
