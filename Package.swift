@@ -110,6 +110,7 @@ let package = Package(
         .target(
             name: "BureauTestSupport",
             swiftSettings: strict
+            dependencies: ["BureauPersistence"],
         ),
         .testTarget(
             name: "BureauStoreTests",

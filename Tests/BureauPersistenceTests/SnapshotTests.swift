@@ -1,5 +1,6 @@
 import BureauPersistence
 import BureauStore
+import BureauTestSupport
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import BureauAuth
 import BureauPersistence
 import BureauServer
 import BureauStore
+import BureauTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

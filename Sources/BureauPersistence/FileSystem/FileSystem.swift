@@ -26,7 +26,7 @@ public enum FileKind: Sendable, Hashable {
 }
 
 /// The operations the storage layer does on files, as a seam: production uses ``POSIXFileSystem``;
-/// tests wrap it in ``FaultInjectingFileSystem`` to fail any step.
+/// tests wrap it in a fault-injecting file system (in the test support) to fail any step.
 ///
 /// Every failure throws ``FileSystemError`` naming the operation, the path and the `errno`.
 public protocol FileSystem: Sendable {
