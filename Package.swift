@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(
             name: "BureauBenchmarks",
             dependencies: [
-                "BureauAuth",
+                "BureauAuth", "BureauTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -110,7 +110,7 @@ let package = Package(
         ),
         .target(
             name: "BureauTestSupport",
-            dependencies: ["BureauPersistence"],
+            dependencies: ["BureauAuth", "BureauPersistence"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "BureauAuthTests",
             dependencies: [
-                "BureauAuth", "BureauStore",
+                "BureauAuth", "BureauStore", "BureauTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
                 .product(name: "Logging", package: "swift-log"),

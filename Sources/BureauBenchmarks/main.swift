@@ -2,6 +2,7 @@
 // `swift run -c release BureauBenchmarks <measurement> [count]`, and the activity-stream client that
 // `scripts/bench-stream.py` drives.
 import BureauAuth
+import BureauTestSupport
 import Foundation
 import Logging
 
