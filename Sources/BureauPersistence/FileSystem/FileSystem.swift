@@ -40,7 +40,8 @@ public protocol FileSystem: Sendable {
     func read(_ file: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int
     /// The file's size in bytes.
     func size(of file: FileDescriptor) throws(FileSystemError) -> Int64
-    /// Flushes the file to stable storage: `fdatasync` when `metadata` is false, `fsync` otherwise.
+    /// Flushes the file to stable storage: `fdatasync` when `metadata` is false, `fsync` otherwise
+    /// (`F_FULLFSYNC` on Darwin, whose `fsync` leaves the data in the drive's cache).
     func synchronize(_ file: FileDescriptor, metadata: Bool) throws(FileSystemError)
     /// Cuts (or extends with zeros) the file to `size` bytes.
     func truncate(_ file: FileDescriptor, to size: Int64) throws(FileSystemError)
