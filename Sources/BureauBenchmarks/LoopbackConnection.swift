@@ -1,4 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Seconds on the monotonic clock, for delays measured across threads.
 func monotonicSeconds() -> Double {
@@ -24,7 +30,7 @@ struct LoopbackConnection {
 
     /// Connects to `127.0.0.1:port`.
     init(port: Int) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, streamSocketType, 0)
         guard descriptor >= 0 else { throw BenchmarkFailure("socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -37,7 +43,7 @@ struct LoopbackConnection {
         }
         guard connected == 0 else {
             let code = errno
-            _ = Glibc.close(descriptor)
+            _ = systemClose(descriptor)
             throw BenchmarkFailure("connect to port \(port): errno \(code)")
         }
         var noDelay: Int32 = 1
@@ -60,7 +66,7 @@ struct LoopbackConnection {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while !received.contains(marker) {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { throw BenchmarkFailure("the server closed a connection before sending what was expected") }
             received += chunk[..<count]
         }
@@ -74,7 +80,7 @@ struct LoopbackConnection {
 
     /// Closes the socket.
     func close() {
-        _ = Glibc.close(descriptor)
+        _ = systemClose(descriptor)
     }
 }
 
@@ -99,4 +105,32 @@ extension Array where Element == UInt8 {
         }
         return found
     }
+}
+
+// The C library's names differ between Linux and macOS: the socket type is an enum on Glibc, an Int32 on
+// Darwin, and `close`/`read` are shadowed by the connection's own methods.
+#if canImport(Glibc) || canImport(Musl)
+private let streamSocketType = Int32(SOCK_STREAM.rawValue)
+#else
+private let streamSocketType = SOCK_STREAM
+#endif
+
+private func systemClose(_ descriptor: Int32) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.close(descriptor)
+    #elseif canImport(Musl)
+    Musl.close(descriptor)
+    #else
+    Darwin.close(descriptor)
+    #endif
+}
+
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(descriptor, buffer, count)
+    #elseif canImport(Musl)
+    Musl.read(descriptor, buffer, count)
+    #else
+    Darwin.read(descriptor, buffer, count)
+    #endif
 }

@@ -1,5 +1,12 @@
 import Foundation
+
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The client side of `scripts/bench-stream.py`: opens the activity streams, creates tasks and times the
 /// `task.created` event's arrival at every stream, reading the streams on `threads` threads with poll(2) so that

@@ -1,6 +1,13 @@
 import Foundation
-import Glibc
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a share of the open activity streams on a thread of its own with poll(2), and records, for each
 /// stream, the monotonic time at which each `event: task.created` arrived (taken just after the read

@@ -2,6 +2,7 @@
 // `swift run -c release BureauBenchmarks <measurement> [count]`, and the activity-stream client that
 // `scripts/bench-stream.py` drives.
 import BureauAuth
+import BureauTestSupport
 import Foundation
 import Logging
 
@@ -50,9 +51,14 @@ func streamDelivery(_ arguments: [String]) {
         exit(2)
     }
     var limit = rlimit()
-    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    #if canImport(Glibc)
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    let resource = RLIMIT_NOFILE
+    #endif
+    getrlimit(resource, &limit)
     limit.rlim_cur = limit.rlim_max
-    setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    setrlimit(resource, &limit)
     do {
         try StreamDelivery(port: port, streams: streams, events: events, threads: threads, desktopID: arguments[4], key: key).run()
     } catch {

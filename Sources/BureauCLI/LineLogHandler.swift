@@ -73,8 +73,12 @@ struct LineLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        output("\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(event.message)\n")
+        // Values may quote a request (a path, a header) or stored data: a line never carries a raw control
+        // character to the operator's terminal, nor a line break that would forge another line.
+        let rendered =
+            merged.isEmpty
+            ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped("\($0.value)"))" }.joined(separator: " ")
+        output("\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(TerminalText.escaped("\(event.message)"))\n")
     }
 
     /// Local time as `2026-11-22T17:30:00+0000`, as `StreamLogHandler` writes it.

@@ -24,12 +24,29 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
 
-    /// This time shifted by a number of milliseconds.
-    public func adding(milliseconds: Int64) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds)
+    /// The instants a timestamp may hold: 0000-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z,
+    /// exactly the ones ``rfc3339`` can write.
+    ///
+    /// Every decoder of stored or received times refuses a value outside it, so the code that subtracts
+    /// two times (expiries, retention) or renders one can never overflow: the difference of two valid
+    /// times is under 2^49 milliseconds.
+    public static let validRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+    /// The time `millisecondsSinceEpoch`, or `nil` when it lies outside ``validRange``: what decoders use.
+    public init?(validMillisecondsSinceEpoch milliseconds: Int64) {
+        guard Self.validRange.contains(milliseconds) else { return nil }
+        self.init(millisecondsSinceEpoch: milliseconds)
     }
 
-    /// RFC 3339 in UTC with exactly three fractional digits.
+    /// This time shifted by a number of milliseconds, kept inside ``validRange``.
+    package func adding(milliseconds: Int64) -> Timestamp {
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        let bounded = overflow ? (milliseconds < 0 ? Self.validRange.lowerBound : Self.validRange.upperBound) : sum
+        return Timestamp(millisecondsSinceEpoch: min(max(bounded, Self.validRange.lowerBound), Self.validRange.upperBound))
+    }
+
+    /// RFC 3339 in UTC with exactly three fractional digits; a time outside ``validRange`` (which no
+    /// decoder lets in) is rendered as the nearest valid one.
     public var rfc3339: String {
         String(unsafeUninitializedCapacity: Self.rfc3339Width) { out in
             writeRFC3339(into: out)
@@ -44,15 +61,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// write timestamps straight into their buffers, without a `String` per timestamp.
     public func writeRFC3339(into out: UnsafeMutableBufferPointer<UInt8>) {
         precondition(out.count >= Self.rfc3339Width)
-        let ms = millisecondsSinceEpoch
+        // Clamped first: outside four-digit years RFC 3339 has no form, and the arithmetic below stays far
+        // from overflow only inside the range.
+        let ms = min(max(millisecondsSinceEpoch, Self.validRange.lowerBound), Self.validRange.upperBound)
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
-        guard (0...9999).contains(year) else {
-            // Outside four-digit years RFC 3339 has no form; render the nearest representable instant.
-            Timestamp(millisecondsSinceEpoch: year < 0 ? -62_167_219_200_000 : 253_402_300_799_999).writeRFC3339(into: out)
-            return
-        }
         let hour = msOfDay / 3_600_000
         let minute = (msOfDay / 60_000) % 60
         let second = (msOfDay / 1000) % 60

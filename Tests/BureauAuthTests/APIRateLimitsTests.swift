@@ -1,4 +1,5 @@
 import BureauStore
+import BureauTestSupport
 import Logging
 import Testing
 

@@ -1,3 +1,4 @@
+import BureauTestSupport
 import InMemoryLogging
 import Logging
 import Testing

@@ -6,6 +6,10 @@ import FoundationNetworking
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The real `bureau` executable, built beside this test bundle, run as a child process.

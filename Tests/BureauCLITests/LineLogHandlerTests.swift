@@ -54,6 +54,20 @@ struct LineLogHandlerTests {
         )
     }
 
+    @Test("metadata values and messages holding control characters or line breaks are written escaped, on one line")
+    func escapesControlCharacters() throws {
+        let lines = Lines()
+        let logger = Logger(label: "bureau.test") { LineLogHandler(label: $0, level: .info) { lines.write($0) } }
+        logger.info("name \u{1B}]0;t\u{07}", metadata: ["path": "/a\u{1B}[2J\r\n2026-01-01T00:00:00+0000 critical forged", "ok": "plain"])
+        let line = try #require(lines.all.first)
+        #expect(
+            line.hasSuffix(
+                " ok=plain path=/a\\u{1B}[2J\\u{D}\\u{A}2026-01-01T00:00:00+0000 critical forged [BureauCLITests] name \\u{1B}]0;t\\u{7}\n"
+            )
+        )
+        #expect(line.dropLast().allSatisfy { !$0.isNewline } && !line.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
+
     @Test("setting metadata writes nothing; a logger without metadata writes no separator")
     func metadataOnlyWhenLogged() throws {
         let lines = Lines()

@@ -1,5 +1,6 @@
 import BureauPersistence
 import BureauStore
+import Foundation
 import Testing
 
 /// A small deterministic generator (SplitMix64), so a failure reproduces.
@@ -16,11 +17,26 @@ struct SplitMix64: RandomNumberGenerator {
 
 @Suite("Decoders under hostile bytes")
 struct FuzzTests {
-    /// `input` changed in one to four random ways: bit flips, cuts, inserted junk, overwritten lengths.
+    /// Varints of extreme values: UInt64.max (also the zigzag of Int64.min), the zigzag of Int64.max,
+    /// Int64.max and 2^63 unsigned, and one past the last valid time (zigzag).
+    static let extremeVarints: [[UInt8]] = [
+        [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+        [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+        [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
+        [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+        {
+            var writer = BinaryWriter(capacity: 10)
+            writer.writeSignedVarint(Timestamp.validRange.upperBound + 1)
+            return writer.bytes
+        }(),
+    ]
+
+    /// `input` changed in one to four random ways: bit flips, cuts, inserted junk, overwritten lengths,
+    /// extreme varints written over a field.
     static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
-            switch Int.random(in: 0..<6, using: &rng) {
+            switch Int.random(in: 0..<7, using: &rng) {
             case 0 where !bytes.isEmpty:
                 bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
             case 1 where !bytes.isEmpty:
@@ -34,6 +50,10 @@ struct FuzzTests {
                 for index in 0..<4 { bytes[at + index] = UInt8(truncatingIfNeeded: value >> UInt32(index * 8)) }
             case 4 where !bytes.isEmpty:
                 bytes[Int.random(in: 0..<bytes.count, using: &rng)] = [0x00, 0x7F, 0x80, 0xFF].randomElement(using: &rng)!
+            case 5 where !bytes.isEmpty:
+                let varint = extremeVarints.randomElement(using: &rng)!
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                bytes.replaceSubrange(at..<min(at + varint.count, bytes.count), with: varint)
             default:
                 bytes.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
             }
@@ -41,16 +61,32 @@ struct FuzzTests {
         return bytes
     }
 
+    /// What the tools and the server do with a decoded state: snapshot it, export it as JSON, render
+    /// every time it holds.
+    static func consume(_ state: StoreState) throws {
+        let records = StateRecords(state)
+        _ = try SnapshotFile.encode(records, createdAt: Sample.time(0))
+        _ = try JSONEncoder().encode(StateExport(records))
+    }
+
     @Test("mutation payloads: thousands of mutated inputs never crash the decoder")
-    func mutationDecoder() {
+    func mutationDecoder() throws {
         var rng = SplitMix64(state: 1)
         let encoded = Sample.everyKind().map(MutationCodec.encode)
+        let base = try Sample.state(after: Sample.everyKind())
         var failures = 0
         for round in 0..<20_000 {
             let (type, payload) = encoded[round % encoded.count]
             let input = Self.mutate(payload, &rng)
             let chosenType = round % 7 == 0 ? UInt8.random(in: 0...12, using: &rng) : type
-            do { _ = try MutationCodec.decode(type: chosenType, input) } catch { failures += 1 }
+            do {
+                // What decodes goes on to every consumer: the store applies it, snapshots and exports show it.
+                let mutation = try MutationCodec.decode(type: chosenType, input)
+                var state = base
+                if (try? state.apply(mutation, sequence: state.sequence + 1)) != nil { try Self.consume(state) }
+            } catch {
+                failures += 1
+            }
         }
         #expect(failures > 1000, "the mutations do reach the error paths")
     }
@@ -76,7 +112,7 @@ struct FuzzTests {
         let body = StateCodec.encode(try Sample.state(after: Sample.everyKind()))
         var failures = 0
         for _ in 0..<5000 {
-            do { _ = try StateCodec.decode(Self.mutate(body, &rng)).makeState() } catch { failures += 1 }
+            do { try Self.consume(try StateCodec.decode(Self.mutate(body, &rng)).makeState()) } catch { failures += 1 }
         }
         #expect(failures > 500)
     }
@@ -87,7 +123,15 @@ struct FuzzTests {
         let (_, file) = try SnapshotFile.encode(try Sample.state(after: Sample.everyKind()), createdAt: Sample.time(0))
         var accepted = 0
         for _ in 0..<3000 {
-            if (try? SnapshotFile.decode(Self.mutate(file, &rng), file: "fuzz")) != nil { accepted += 1 }
+            let input = Self.mutate(file, &rng)
+            // What inspect prints of a header that parses.
+            if case .success(let header) = SnapshotHeader.parse(input) {
+                _ = SnapshotSummary(file: "fuzz", fileSize: input.count, header: header, bodyChecksumValid: false).description
+            }
+            if let (_, state) = try? SnapshotFile.decode(input, file: "fuzz") {
+                accepted += 1
+                try Self.consume(state)
+            }
         }
         // Only mutations that leave the file unchanged in meaning (e.g. junk appended then cut) may pass.
         #expect(accepted < 30)

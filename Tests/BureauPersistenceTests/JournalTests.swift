@@ -1,5 +1,6 @@
 import BureauPersistence
 import BureauStore
+import BureauTestSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -7,6 +8,10 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 @Suite("Log journal")

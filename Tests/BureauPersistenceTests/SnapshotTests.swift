@@ -1,10 +1,15 @@
 import BureauPersistence
 import BureauStore
+import BureauTestSupport
 import Foundation
 import Testing
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 @Suite("Snapshots")

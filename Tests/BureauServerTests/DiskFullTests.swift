@@ -2,6 +2,7 @@ import BureauAuth
 import BureauPersistence
 import BureauServer
 import BureauStore
+import BureauTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,6 +12,10 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 @Suite("Disk full")

@@ -1,6 +1,7 @@
 import BureauAuth
 import BureauServer
 import BureauStore
+import BureauTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

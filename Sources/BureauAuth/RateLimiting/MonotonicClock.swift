@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -44,26 +42,6 @@ public struct SystemMonotonicClock: MonotonicClock {
     }
 }
 
-/// A clock that moves only when told to: tests drive windows and blocks with it instead of sleeping.
-public final class ManualMonotonicClock: MonotonicClock {
-    private let current: Atomic<UInt64>
-
-    /// A clock reading `nanoseconds`.
-    public init(nanoseconds: UInt64 = 0) {
-        current = Atomic(nanoseconds)
-    }
-
-    public func nanosecondsNow() -> UInt64 {
-        current.load(ordering: .acquiring)
-    }
-
-    /// Moves the clock forward by `duration` (which must not be negative).
-    public func advance(by duration: Duration) {
-        let nanoseconds = RateLimitTime.nanoseconds(duration)
-        current.add(nanoseconds, ordering: .acquiringAndReleasing)
-    }
-}
-
 /// Conversions between the limiters' nanosecond readings and the whole seconds that responses carry.
 enum RateLimitTime {
     static let nanosecondsPerSecond: UInt64 = 1_000_000_000
@@ -72,13 +50,6 @@ enum RateLimitTime {
     static func nanoseconds(seconds: Int) -> UInt64 {
         let (product, overflow) = UInt64(max(seconds, 0)).multipliedReportingOverflow(by: nanosecondsPerSecond)
         return overflow ? .max : product
-    }
-
-    /// A non-negative `Duration` in nanoseconds.
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        precondition(seconds >= 0 && attoseconds >= 0, "a clock cannot move backwards")
-        return UInt64(seconds) * nanosecondsPerSecond + UInt64(attoseconds / 1_000_000_000)
     }
 
     /// Whole seconds covering `nanoseconds`, rounded up: a client that waits this long finds the slot free.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `bureau`: the root command.
 public struct BureauCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ public struct BureauCommand: AsyncParsableCommand {
 
 extension BureauCommand {
     /// Parses the process's arguments, runs the chosen subcommand, and exits with its status
-    /// (errors go to stderr with a non-zero exit).
+    /// (errors go to stderr, escaped by ``TerminalText``, with a non-zero exit).
     public static func start() async {
         do {
             var command = try parseAsRoot()
@@ -27,7 +28,11 @@ extension BureauCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            // An error may quote input or stored data (an email, a name, a path): never raw to the terminal.
+            FileHandle.standardError.write(Data((TerminalText.escapedLines(fullMessage(for: error)) + "\n").utf8))
+            Foundation.exit(code.rawValue)
         }
     }
 }

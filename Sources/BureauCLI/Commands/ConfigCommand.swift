@@ -21,7 +21,7 @@ struct ConfigCommand: AsyncParsableCommand {
             options.config = file
             let configuration = try options.load()
             if let seed = configuration.seed { try Seeder.check(seed) }
-            print("\(file): OK")
+            print("\(TerminalText.escaped(file)): OK")
         }
     }
 }

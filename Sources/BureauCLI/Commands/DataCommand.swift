@@ -29,8 +29,8 @@ struct DataCommand: AsyncParsableCommand {
         func run() async throws {
             let path = directory ?? dataDirectory
             let report = try StorageTools.verifyDataDirectory(at: path)
-            print(report)
-            print("\(path): OK")
+            print(TerminalText.escapedLines(report.description))
+            print("\(TerminalText.escaped(path)): OK")
         }
     }
 }

@@ -44,7 +44,12 @@ struct KeysCommand: AsyncParsableCommand {
                 return try await operations.createAPIKey(input, by: .operator(owner.id))
             }
             let record = created.record
-            FileHandle.standardError.write(Data("created API key \(record.id) \"\(record.name)\" for \(email); it is shown this once\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "created API key \(record.id) \"\(TerminalText.escaped(record.name))\" for \(TerminalText.escaped(email)); it is shown this once\n"
+                        .utf8
+                )
+            )
             print(created.plaintext)
         }
     }
@@ -70,8 +75,11 @@ struct KeysCommand: AsyncParsableCommand {
             }
             print(["id", "name", "preview", "created_at", "last_used_at"].joined(separator: "\t"))
             for key in keys {
-                let name = key.name.map { $0 == "\t" || $0.isNewline ? " " : $0 }
-                let columns = [key.id.description, String(name), key.preview, key.createdAt.rfc3339, key.lastUsedAt?.rfc3339 ?? "never"]
+                // Escaped: a stored name may hold tabs, line breaks or terminal control sequences.
+                let columns = [
+                    key.id.description, TerminalText.escaped(key.name), TerminalText.escaped(key.preview), key.createdAt.rfc3339,
+                    key.lastUsedAt?.rfc3339 ?? "never",
+                ]
                 print(columns.joined(separator: "\t"))
             }
         }

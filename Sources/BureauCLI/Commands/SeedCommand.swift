@@ -75,8 +75,8 @@ struct SeedCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).timeInterval
         print(
             "seeded \(users) users, \(users * keysPerUser) keys, \(users * desktopsPerUser) desktops and "
-                + "\(users * desktopsPerUser * tasksPerDesktop) tasks into \(configuration.dataDirectory) "
-                + "(sequence \(sequence), \(String(format: "%.1f", seconds)) s); keys are in \(out)"
+                + "\(users * desktopsPerUser * tasksPerDesktop) tasks into \(TerminalText.escaped(configuration.dataDirectory)) "
+                + "(sequence \(sequence), \(String(format: "%.1f", seconds)) s); keys are in \(TerminalText.escaped(out))"
         )
     }
 }

@@ -71,15 +71,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
         }
         let host = configuration.server.host
-        let app = buildApplication(services, logger: logger, extraServices: [snapshots]) { boundPort in
+        // The journal first: services stop in reverse order, so it syncs and closes after the server has
+        // drained and the final snapshot is written.
+        let app = buildApplication(services, logger: logger, extraServices: [journal, snapshots]) { boundPort in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
             logger.notice("serving", metadata: ["url": "\(url)"])
             // Unbuffered, so scripts and tests that start the binary see it at once.
-            FileHandle.standardOutput.write(Data("Bureau is serving on \(url)\n".utf8))
+            FileHandle.standardOutput.write(Data("Bureau is serving on \(TerminalText.escaped(url))\n".utf8))
         }
         try await app.runService()
-        // The final snapshot ran as the services stopped; sync whatever the log still holds.
-        try await journal.close()
         directory.unlock()
     }
 }

@@ -21,7 +21,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         var file: String
 
         func run() async throws {
-            print(try StorageTools.inspectSnapshot(at: file))
+            print(TerminalText.escapedLines(try StorageTools.inspectSnapshot(at: file).description))
         }
     }
 
@@ -36,7 +36,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
         func run() async throws {
             let summary = try StorageTools.verifySnapshot(at: file)
-            print("\(file): OK (sequence \(summary.header.sequence); \(summary.header.counts))")
+            print("\(TerminalText.escaped(file)): OK (sequence \(summary.header.sequence); \(summary.header.counts))")
         }
     }
 
@@ -57,8 +57,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         func run() async throws {
             let json = try StorageTools.exportSnapshot(at: file)
             guard let output else {
-                FileHandle.standardOutput.write(json)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                FileHandle.standardOutput.write(Data((TerminalText.escapedJSON(String(decoding: json, as: UTF8.self)) + "\n").utf8))
                 return
             }
             let file = try PrivateFile(creating: output)
@@ -90,9 +89,9 @@ struct SnapshotCommand: AsyncParsableCommand {
         func run() async throws {
             let outcome = try StorageTools.restoreSnapshot(at: file, into: dataDirectory, force: force)
             if let aside = outcome.movedAsideTo {
-                print("moved the previous files of \(dataDirectory) to \(dataDirectory)/\(aside)")
+                print("moved the previous files of \(TerminalText.escaped(dataDirectory)) to \(TerminalText.escaped(dataDirectory))/\(aside)")
             }
-            print("restored sequence \(outcome.summary.header.sequence) into \(dataDirectory)/\(outcome.file)")
+            print("restored sequence \(outcome.summary.header.sequence) into \(TerminalText.escaped(dataDirectory))/\(outcome.file)")
         }
     }
 }

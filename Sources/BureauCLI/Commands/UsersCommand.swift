@@ -35,7 +35,7 @@ struct UsersCommand: AsyncParsableCommand {
             let user = try await OfflineDataDirectory.withOperations(configuration) { operations in
                 try await operations.createUser(input)
             }
-            print("created user \(user.id) <\(user.email)>")
+            print("created user \(user.id) <\(TerminalText.escaped(user.email))>")
         }
     }
 }

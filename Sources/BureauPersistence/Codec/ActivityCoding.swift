@@ -173,7 +173,7 @@ extension BinaryReader {
 
     /// Reads an event id.
     public mutating func readActivityEventID() throws(CodecError) -> ActivityEventID {
-        let sequence = try readVarint()
+        let sequence = try readSequence("event sequence")
         let offset = position
         guard let index = UInt32(exactly: try readVarint()) else { throw .invalid(offset: offset, reason: "event index out of range") }
         return ActivityEventID(sequence: sequence, index: index)

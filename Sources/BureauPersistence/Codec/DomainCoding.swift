@@ -75,9 +75,23 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
-    /// Reads a timestamp.
+    /// Reads a timestamp; one outside ``StoredLimits/times`` is refused.
     public mutating func readTimestamp() throws(CodecError) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: try readSignedVarint())
+        let offset = position
+        let milliseconds = try readSignedVarint()
+        guard let time = Timestamp(validMillisecondsSinceEpoch: milliseconds) else {
+            throw .invalid(offset: offset, reason: StoredLimits.problem(time: milliseconds) ?? "time out of range")
+        }
+        return time
+    }
+
+    /// Reads a sequence, or an ordinal or event id made from one (`what` names it in errors); one outside
+    /// ``StoredLimits/sequences`` is refused.
+    public mutating func readSequence(_ what: String = "sequence") throws(CodecError) -> UInt64 {
+        let offset = position
+        let value = try readVarint()
+        if let problem = StoredLimits.problem(sequence: value, of: what) { throw .invalid(offset: offset, reason: problem) }
+        return value
     }
 
     /// Reads a user.
@@ -114,7 +128,7 @@ extension BinaryReader {
                 status: try r.readDesktopStatus(),
                 createdAt: try r.readTimestamp(),
                 updatedAt: try r.readTimestamp(),
-                ordinal: try r.readVarint()
+                ordinal: try r.readSequence("ordinal")
             )
         }
     }
@@ -132,7 +146,7 @@ extension BinaryReader {
                 result: try r.readOptional { r throws(CodecError) in try r.readString() },
                 createdAt: try r.readTimestamp(),
                 updatedAt: try r.readTimestamp(),
-                ordinal: try r.readVarint()
+                ordinal: try r.readSequence("ordinal")
             )
         }
     }

@@ -59,7 +59,7 @@ public enum StateCodec {
     /// keeping the newest `activityCapacity` events of each user: the older ones are never held in memory.
     public static func decode(_ bytes: [UInt8], activityCapacity: Int = .max) throws(CodecError) -> StateRecords {
         var r = BinaryReader(bytes)
-        var records = StateRecords(sequence: try r.readVarint(), users: [], apiKeys: [], desktops: [], tasks: [], idempotency: [])
+        var records = StateRecords(sequence: try r.readSequence(), users: [], apiKeys: [], desktops: [], tasks: [], idempotency: [])
         var seen: Set<UInt8> = []
         while true {
             let tagOffset = r.position

@@ -26,7 +26,7 @@ public enum FileKind: Sendable, Hashable {
 }
 
 /// The operations the storage layer does on files, as a seam: production uses ``POSIXFileSystem``;
-/// tests wrap it in ``FaultInjectingFileSystem`` to fail any step.
+/// tests wrap it in a fault-injecting file system (in the test support) to fail any step.
 ///
 /// Every failure throws ``FileSystemError`` naming the operation, the path and the `errno`.
 public protocol FileSystem: Sendable {
@@ -40,7 +40,8 @@ public protocol FileSystem: Sendable {
     func read(_ file: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int
     /// The file's size in bytes.
     func size(of file: FileDescriptor) throws(FileSystemError) -> Int64
-    /// Flushes the file to stable storage: `fdatasync` when `metadata` is false, `fsync` otherwise.
+    /// Flushes the file to stable storage: `fdatasync` when `metadata` is false, `fsync` otherwise
+    /// (`F_FULLFSYNC` on Darwin, whose `fsync` leaves the data in the drive's cache).
     func synchronize(_ file: FileDescriptor, metadata: Bool) throws(FileSystemError)
     /// Cuts (or extends with zeros) the file to `size` bytes.
     func truncate(_ file: FileDescriptor, to size: Int64) throws(FileSystemError)

@@ -27,9 +27,6 @@ public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertibl
         FileSystemError(operation: operation, path: path, code: code)
     }
 
-    /// `true` for "no space left on device" and "disk quota exceeded": space may come back.
-    public var isOutOfSpace: Bool { code == ENOSPC || code == EDQUOT }
-
     public var description: String {
         "\(operation) \(path): \(String(cString: strerror(code)))"
     }

@@ -71,10 +71,21 @@ public struct POSIXFileSystem: FileSystem {
 
     public func synchronize(_ file: FileDescriptor, metadata: Bool) throws(FileSystemError) {
         while true {
-            let result = metadata ? fsync(file.rawValue) : fdatasync(file.rawValue)
-            if result == 0 { return }
+            if Self.flush(file.rawValue, metadata: metadata) == 0 { return }
             if errno != EINTR { throw Self.failure(metadata ? "fsync" : "fdatasync", Self.describe(file)) }
         }
+    }
+
+    /// One attempt at flushing `descriptor` to stable storage.
+    private static func flush(_ descriptor: Int32, metadata: Bool) -> Int32 {
+        #if canImport(Darwin)
+        // Darwin has no fdatasync, and its fsync leaves the data in the drive's cache: F_FULLFSYNC flushes
+        // that too (metadata included). A file system without it (some network ones) gets fsync.
+        if fcntl(descriptor, F_FULLFSYNC) == 0 { return 0 }
+        return errno == EINTR ? -1 : fsync(descriptor)
+        #else
+        return metadata ? fsync(descriptor) : fdatasync(descriptor)
+        #endif
     }
 
     public func truncate(_ file: FileDescriptor, to size: Int64) throws(FileSystemError) {

@@ -107,7 +107,7 @@ public final class LogJournal: MutationJournal {
     public var lastSequence: UInt64 { state.withLock { $0.lastWritten } }
 
     /// The sequence of the last record known to be synced.
-    public var durableSequence: UInt64 { state.withLock { $0.durable } }
+    package var durableSequence: UInt64 { state.withLock { $0.durable } }
 
     /// Bytes of records appended by this journal since it opened (the snapshot size trigger uses it).
     public var bytesAppended: UInt64 { state.withLock { $0.bytesAppended } }

@@ -32,6 +32,7 @@ public struct LogSegmentScan: Sendable {
     ///
     /// - Parameter isLast: whether this is the newest segment (the only one whose tail may be torn).
     public static func scan(_ bytes: [UInt8], file: String, firstSequence: UInt64, isLast: Bool) throws(StorageError) -> LogSegmentScan {
+        try checkFirstSequence(firstSequence, file: file)
         let header: SegmentHeader
         switch SegmentHeader.parse(bytes) {
         case .success(let parsed):
@@ -66,6 +67,9 @@ public struct LogSegmentScan: Sendable {
                 guard record.sequence == expected else {
                     throw .sequenceGap(file: file, offset: offset, expected: expected, found: record.sequence)
                 }
+                if let problem = StoredLimits.problem(sequence: record.sequence) {
+                    throw .corruptSegment(file: file, offset: offset, sequence: expected, reason: "record \(problem)")
+                }
                 scan.records.append(record)
                 offset = record.end
                 expected += 1
@@ -85,6 +89,18 @@ public struct LogSegmentScan: Sendable {
             }
         }
         return scan
+    }
+
+    /// Refuses a segment whose name says it starts at a sequence outside ``StoredLimits/segmentFirstSequences``.
+    static func checkFirstSequence(_ firstSequence: UInt64, file: String) throws(StorageError) {
+        guard StoredLimits.segmentFirstSequences.contains(firstSequence) else {
+            throw .corruptSegment(
+                file: file,
+                offset: 0,
+                sequence: firstSequence,
+                reason: "first sequence \(firstSequence) is outside \(StoredLimits.segmentFirstSequences)"
+            )
+        }
     }
 
     /// The offset of an intact record starting after `offset` whose sequence is at least `minimumSequence`

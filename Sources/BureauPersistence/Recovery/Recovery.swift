@@ -74,6 +74,7 @@ public enum Recovery {
         let snapshotSequence = recovered.state.sequence
         var nextExpected: UInt64?
         for (index, entry) in listing.segments.enumerated() {
+            try LogSegmentScan.checkFirstSequence(entry.firstSequence, file: entry.name)
             let segmentPath = path + "/" + entry.name
             let isLast = index == listing.segments.count - 1
             if !checkingCoveredSegments, recovered.snapshot != nil, !isLast,

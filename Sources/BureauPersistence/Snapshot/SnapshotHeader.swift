@@ -101,7 +101,8 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
     }
 
     /// Parses the header at the start of `bytes`. The version is checked before the checksum, so a file
-    /// of a later format is reported as such.
+    /// of a later format is reported as such; a sequence or creation time outside ``StoredLimits`` is
+    /// malformed, even under a valid checksum.
     public static func parse(_ bytes: [UInt8]) -> Result<SnapshotHeader, Problem> {
         guard bytes.count >= magic.count, bytes[0..<magic.count].elementsEqual(magic) else {
             return .failure(bytes.count < magic.count ? .tooShort(bytes.count) : .badMagic)
@@ -116,7 +117,7 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
             let headerSize = try r.readUInt16()
             let flags = try r.readUInt32()
             let sequence = try r.readUInt64()
-            let createdAt = Timestamp(millisecondsSinceEpoch: Int64(bitPattern: try r.readUInt64()))
+            let createdAtMilliseconds = Int64(bitPattern: try r.readUInt64())
             let counts = RecordCounts(
                 users: try r.readUInt64(),
                 apiKeys: try r.readUInt64(),
@@ -132,6 +133,10 @@ public struct SnapshotHeader: Sendable, Hashable, Codable {
             guard CRC32.castagnoli.checksum(bytes[0..<(size - 4)]) == stored else { return .failure(.checksumMismatch) }
             guard headerSize == size else { return .failure(.malformed("header size \(headerSize), expected \(size)")) }
             guard flags == 0 else { return .failure(.malformed("unknown flags \(flags)")) }
+            if let problem = StoredLimits.problem(sequence: sequence) { return .failure(.malformed("header \(problem)")) }
+            guard let createdAt = Timestamp(validMillisecondsSinceEpoch: createdAtMilliseconds) else {
+                return .failure(.malformed("header creation \(StoredLimits.problem(time: createdAtMilliseconds) ?? "time out of range")"))
+            }
             return .success(
                 SnapshotHeader(
                     sequence: sequence,

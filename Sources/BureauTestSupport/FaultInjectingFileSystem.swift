@@ -1,16 +1,17 @@
+import BureauPersistence
 import Synchronization
 
 /// A ``FileSystem`` for tests: passes every call to another one, records it, and fails the calls that
 /// match an injected ``Fault`` (an error, or a write cut short), so every step of a write path can be
 /// made to fail.
-public final class FaultInjectingFileSystem: FileSystem {
+package final class FaultInjectingFileSystem: FileSystem {
     /// The kinds of call, as faults and the call log name them.
-    public enum Operation: String, Sendable, CaseIterable {
+    package enum Operation: String, Sendable, CaseIterable {
         case open, write, read, size, synchronize, truncate, rename, remove, makeDirectory, setPermissions, list, lock
     }
 
     /// What a fault does to the call it hits.
-    public enum Effect: Sendable, Hashable {
+    package enum Effect: Sendable, Hashable {
         /// The call fails with this `errno` and does nothing.
         case fail(errno: Int32)
         /// A write puts only its first `bytes` bytes in the file, then fails with `errno`.
@@ -18,20 +19,20 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     /// A planned failure.
-    public struct Fault: Sendable, Hashable {
+    package struct Fault: Sendable, Hashable {
         /// The kind of call it hits.
-        public var operation: Operation
+        package var operation: Operation
         /// Only calls on a path containing this string are hit (`nil`: any path).
-        public var pathContains: String?
+        package var pathContains: String?
         /// How many matching calls pass before the fault hits.
-        public var after: Int
+        package var after: Int
         /// What it does to that call.
-        public var effect: Effect
+        package var effect: Effect
         /// `true`: every later matching call fails too, until ``removeAllFaults()``; `false`: only one.
-        public var repeats: Bool
+        package var repeats: Bool
 
         /// A fault on `operation`.
-        public init(_ operation: Operation, pathContains: String? = nil, after: Int = 0, effect: Effect, repeats: Bool = false) {
+        package init(_ operation: Operation, pathContains: String? = nil, after: Int = 0, effect: Effect, repeats: Bool = false) {
             self.operation = operation
             self.pathContains = pathContains
             self.after = after
@@ -41,11 +42,11 @@ public final class FaultInjectingFileSystem: FileSystem {
     }
 
     /// One call that was made (hit by a fault or not).
-    public struct Call: Sendable, Hashable {
+    package struct Call: Sendable, Hashable {
         /// The kind of call.
-        public var operation: Operation
+        package var operation: Operation
         /// The path it was made on.
-        public var path: String
+        package var path: String
     }
 
     private struct State {
@@ -60,41 +61,41 @@ public final class FaultInjectingFileSystem: FileSystem {
     private let state = Mutex(State())
 
     /// Wraps `base` (the real file system by default).
-    public init(wrapping base: any FileSystem = POSIXFileSystem()) {
+    package init(wrapping base: any FileSystem = POSIXFileSystem()) {
         self.base = base
     }
 
     /// Plans `fault`.
-    public func inject(_ fault: Fault) {
+    package func inject(_ fault: Fault) {
         state.withLock { $0.faults.append(fault) }
     }
 
     /// Runs `hook` with the path before every `operation` call (and before any fault hits it): a test
     /// can block there to hold a call in flight. `nil` removes it.
-    public func setHook(_ operation: Operation, _ hook: (@Sendable (String) -> Void)?) {
+    package func setHook(_ operation: Operation, _ hook: (@Sendable (String) -> Void)?) {
         state.withLock { $0.hooks[operation] = hook }
     }
 
     /// Cancels every planned fault.
-    public func removeAllFaults() {
+    package func removeAllFaults() {
         state.withLock { $0.faults.removeAll() }
     }
 
     /// Every call so far, in order.
-    public var calls: [Call] { state.withLock { $0.calls } }
+    package var calls: [Call] { state.withLock { $0.calls } }
 
     /// How many faults have hit so far.
-    public var hits: Int { state.withLock { $0.hits } }
+    package var hits: Int { state.withLock { $0.hits } }
 
     /// How many `operation` calls were made on paths containing `pathContains`.
-    public func count(_ operation: Operation, pathContains: String? = nil) -> Int {
+    package func count(_ operation: Operation, pathContains: String? = nil) -> Int {
         state.withLock { state in
             state.calls.filter { $0.operation == operation && (pathContains.map($0.path.contains) ?? true) }.count
         }
     }
 
     /// Forgets the call log.
-    public func resetCalls() {
+    package func resetCalls() {
         state.withLock { $0.calls.removeAll() }
     }
 
@@ -132,19 +133,19 @@ public final class FaultInjectingFileSystem: FileSystem {
         }
     }
 
-    public func open(_ path: String, _ mode: OpenMode) throws(FileSystemError) -> FileDescriptor {
+    package func open(_ path: String, _ mode: OpenMode) throws(FileSystemError) -> FileDescriptor {
         try hit(.open, path)
         let file = try base.open(path, mode)
         state.withLock { $0.paths[file.rawValue] = path }
         return file
     }
 
-    public func close(_ file: FileDescriptor) {
+    package func close(_ file: FileDescriptor) {
         _ = state.withLock { $0.paths.removeValue(forKey: file.rawValue) }
         base.close(file)
     }
 
-    public func write(_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
+    package func write(_ file: FileDescriptor, _ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(FileSystemError) {
         let path = path(of: file)
         switch check(.write, path) {
         case .fail(let code):
@@ -157,60 +158,60 @@ public final class FaultInjectingFileSystem: FileSystem {
         }
     }
 
-    public func read(_ file: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
+    package func read(_ file: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FileSystemError) -> Int {
         try hit(.read, path(of: file))
         return try base.read(file, into: buffer, at: offset)
     }
 
-    public func size(of file: FileDescriptor) throws(FileSystemError) -> Int64 {
+    package func size(of file: FileDescriptor) throws(FileSystemError) -> Int64 {
         try hit(.size, path(of: file))
         return try base.size(of: file)
     }
 
-    public func synchronize(_ file: FileDescriptor, metadata: Bool) throws(FileSystemError) {
+    package func synchronize(_ file: FileDescriptor, metadata: Bool) throws(FileSystemError) {
         try hit(.synchronize, path(of: file))
         try base.synchronize(file, metadata: metadata)
     }
 
-    public func truncate(_ file: FileDescriptor, to size: Int64) throws(FileSystemError) {
+    package func truncate(_ file: FileDescriptor, to size: Int64) throws(FileSystemError) {
         try hit(.truncate, path(of: file))
         try base.truncate(file, to: size)
     }
 
-    public func rename(_ source: String, to destination: String) throws(FileSystemError) {
+    package func rename(_ source: String, to destination: String) throws(FileSystemError) {
         try hit(.rename, source)
         try base.rename(source, to: destination)
     }
 
-    public func remove(_ path: String) throws(FileSystemError) {
+    package func remove(_ path: String) throws(FileSystemError) {
         try hit(.remove, path)
         try base.remove(path)
     }
 
-    public func makeDirectory(_ path: String, permissions: UInt32) throws(FileSystemError) {
+    package func makeDirectory(_ path: String, permissions: UInt32) throws(FileSystemError) {
         try hit(.makeDirectory, path)
         try base.makeDirectory(path, permissions: permissions)
     }
 
-    public func setPermissions(_ path: String, _ permissions: UInt32) throws(FileSystemError) {
+    package func setPermissions(_ path: String, _ permissions: UInt32) throws(FileSystemError) {
         try hit(.setPermissions, path)
         try base.setPermissions(path, permissions)
     }
 
-    public func permissions(of path: String) throws(FileSystemError) -> UInt32 {
+    package func permissions(of path: String) throws(FileSystemError) -> UInt32 {
         try base.permissions(of: path)
     }
 
-    public func contentsOfDirectory(_ path: String) throws(FileSystemError) -> [String] {
+    package func contentsOfDirectory(_ path: String) throws(FileSystemError) -> [String] {
         try hit(.list, path)
         return try base.contentsOfDirectory(path)
     }
 
-    public func kind(of path: String) throws(FileSystemError) -> FileKind? {
+    package func kind(of path: String) throws(FileSystemError) -> FileKind? {
         try base.kind(of: path)
     }
 
-    public func lockExclusively(_ file: FileDescriptor) throws(FileSystemError) -> Bool {
+    package func lockExclusively(_ file: FileDescriptor) throws(FileSystemError) -> Bool {
         try hit(.lock, path(of: file))
         return try base.lockExclusively(file)
     }
