@@ -46,7 +46,11 @@ public struct BureauServices: Sendable {
         self.issuer = SessionIssuer(store: store)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
         self.connections = ClientConnections(limitPerClient: settings.maxConnectionsPerClient)
-        let hub = ActivityHub(bufferLimit: settings.streamBufferEvents, durableThrough: store.read { $0.sequence })
+        let hub = ActivityHub(
+            bufferLimit: settings.streamBufferEvents,
+            maxStreamsPerUser: settings.maxStreamsPerUser,
+            durableThrough: store.read { $0.sequence }
+        )
         self.activity = hub
         store.observe { hub.publish($0) }
         store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }

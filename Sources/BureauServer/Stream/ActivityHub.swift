@@ -24,11 +24,14 @@ public final class ActivityHub: Sendable {
     private let state = Mutex(State())
     /// How many signals each stream may have queued before it is closed.
     public let bufferLimit: Int
+    /// How many streams one user may hold open at once; 0 = no cap.
+    public let maxStreamsPerUser: Int
 
-    /// A hub whose streams each buffer at most `bufferLimit` signals; commits through `durableThrough` (those
-    /// recovered from disk) are durable already.
-    public init(bufferLimit: Int, durableThrough: UInt64 = 0) {
+    /// A hub whose streams each buffer at most `bufferLimit` signals, at most `maxStreamsPerUser` of them
+    /// per user (0 = no cap); commits through `durableThrough` (those recovered from disk) are durable already.
+    public init(bufferLimit: Int, maxStreamsPerUser: Int = 0, durableThrough: UInt64 = 0) {
         self.bufferLimit = bufferLimit
+        self.maxStreamsPerUser = maxStreamsPerUser
         state.withLock { $0.durableThrough = durableThrough }
     }
 
@@ -39,19 +42,34 @@ public final class ActivityHub: Sendable {
     /// The number of open streams.
     public var openStreams: Int { state.withLock { $0.count } }
 
-    /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down.
+    /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down or while the user
+    /// holds `maxStreamsPerUser` streams already.
     func subscribe(userID: UserID, method: Credential) -> ActivitySubscription? {
-        let subscription: ActivitySubscription? = state.withLock { state in
-            guard !state.isShutDown else { return nil }
+        try? openSubscription(userID: userID, method: method).get()
+    }
+
+    /// Opens a subscription for `userID`'s events, or says why not. The cap is checked and the
+    /// subscription counted under one lock, so concurrent opens never exceed it; the slot is given back
+    /// when the subscription ends, however it ends.
+    func openSubscription(userID: UserID, method: Credential) -> Result<ActivitySubscription, SubscriptionRefusal> {
+        let opened: Result<ActivitySubscription, SubscriptionRefusal> = state.withLock { state in
+            guard !state.isShutDown else { return .failure(.shuttingDown) }
+            if maxStreamsPerUser > 0, state.subscriptions[userID, default: [:]].count >= maxStreamsPerUser {
+                return .failure(.tooManyStreams(limit: maxStreamsPerUser))
+            }
             state.nextID += 1
             let subscription = ActivitySubscription(id: state.nextID, userID: userID, method: method, bufferLimit: bufferLimit)
             state.subscriptions[userID, default: [:]][subscription.id] = subscription
             state.count += 1
-            return subscription
+            return .success(subscription)
         }
+        guard case .success(let subscription) = opened else { return opened }
         // Registered outside the lock: termination runs `remove`, which takes the lock.
-        subscription?.onTermination { [weak self, id = subscription?.id ?? 0] in self?.remove(id, of: userID) }
-        return subscription
+        subscription.onTermination { [weak self, id = subscription.id] in self?.remove(id, of: userID) }
+        // Closed by another thread (a revocation, shutdown) before the handler was in place: the stream's
+        // finish ran no handler, so the slot is given back here (`remove` does nothing the second time).
+        if subscription.closeReason != nil { remove(subscription.id, of: userID) }
+        return opened
     }
 
     private func remove(_ id: UInt64, of userID: UserID) {
