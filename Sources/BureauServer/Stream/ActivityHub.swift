@@ -13,7 +13,6 @@ import Synchronization
 public final class ActivityHub: Sendable {
     private struct State {
         var subscriptions: [UserID: [UInt64: ActivitySubscription]] = [:]
-        var nextID: UInt64 = 0
         var count = 0
         var isShutDown = false
         /// Commits with events, in sequence order, not yet known to be durable.
@@ -22,6 +21,7 @@ public final class ActivityHub: Sendable {
     }
 
     private let state = Mutex(State())
+    private let nextID = Atomic<UInt64>(0)
     /// How many signals each stream may have queued before it is closed.
     public let bufferLimit: Int
     /// How many streams one user may hold open at once; 0 = no cap.
@@ -52,24 +52,24 @@ public final class ActivityHub: Sendable {
     /// subscription counted under one lock, so concurrent opens never exceed it; the slot is given back
     /// when the subscription ends, however it ends.
     func openSubscription(userID: UserID, method: Credential) -> Result<ActivitySubscription, SubscriptionRefusal> {
-        let opened: Result<ActivitySubscription, SubscriptionRefusal> = state.withLock { state in
-            guard !state.isShutDown else { return .failure(.shuttingDown) }
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        let subscription = ActivitySubscription(id: id, userID: userID, method: method, bufferLimit: bufferLimit)
+        // In place before anyone else can see the subscription, so no close can come before it (a close
+        // before the handler is set would run no handler, and the slot would be kept for good). Termination
+        // runs `remove`, which takes the lock: never run it under the lock.
+        subscription.onTermination { [weak self] in self?.remove(id, of: userID) }
+        let refusal: SubscriptionRefusal? = state.withLock { state in
+            guard !state.isShutDown else { return .shuttingDown }
             if maxStreamsPerUser > 0, state.subscriptions[userID, default: [:]].count >= maxStreamsPerUser {
-                return .failure(.tooManyStreams(limit: maxStreamsPerUser))
+                return .tooManyStreams(limit: maxStreamsPerUser)
             }
-            state.nextID += 1
-            let subscription = ActivitySubscription(id: state.nextID, userID: userID, method: method, bufferLimit: bufferLimit)
-            state.subscriptions[userID, default: [:]][subscription.id] = subscription
+            state.subscriptions[userID, default: [:]][id] = subscription
             state.count += 1
-            return .success(subscription)
+            return nil
         }
-        guard case .success(let subscription) = opened else { return opened }
-        // Registered outside the lock: termination runs `remove`, which takes the lock.
-        subscription.onTermination { [weak self, id = subscription.id] in self?.remove(id, of: userID) }
-        // Closed by another thread (a revocation, shutdown) before the handler was in place: the stream's
-        // finish ran no handler, so the slot is given back here (`remove` does nothing the second time).
-        if subscription.closeReason != nil { remove(subscription.id, of: userID) }
-        return opened
+        // A refused subscription goes when this returns, outside the lock; its termination finds nothing to remove.
+        if let refusal { return .failure(refusal) }
+        return .success(subscription)
     }
 
     private func remove(_ id: UInt64, of userID: UserID) {
