@@ -5,10 +5,9 @@ import NIOCore
 /// (`http.request_head_timeout_seconds`): a client dribbling a head byte by byte (slowloris) holds a
 /// connection that long at most, however often bytes arrive.
 ///
-/// A head begins when the connection is accepted (its first request) or, on a kept-alive connection,
-/// when the first bytes after the previous request's end arrive: waiting for those is the idle timeout's
-/// business, and a stream, whose request ended long ago, is never timed by this. Bodies are not timed
-/// either. It sits before the HTTP decoder and sees raw reads; ``RequestHeadObserver``, behind the
+/// A head begins with the first bytes after the connection's start or the previous request's end. A
+/// connection that sends nothing is idle, not slow: the idle timeout closes it. A stream, whose request
+/// ended long ago, is never timed by this; bodies are not timed either. It sits before the HTTP decoder and sees raw reads; ``RequestHeadObserver``, behind the
 /// decoder, tells it when a head is complete and when a request has ended.
 ///
 /// Cheap for the common case: a head that arrives whole in one read never reads the clock or schedules
@@ -19,7 +18,7 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
 
     private let timeout: TimeAmount
     private let logger: Logger
-    /// `true` between a request's end (or the connection's start) and the next complete head.
+    /// `true` between the connection's start (or a request's end) and the next complete head.
     private var awaitingHead = true
     /// When the head now being read began; `nil` when none is being read.
     private var headBegan: NIODeadline?
@@ -30,15 +29,6 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
     init(timeout: TimeAmount, logger: Logger) {
         self.timeout = timeout
         self.logger = logger
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { headBegins(context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        headBegins(context)
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
