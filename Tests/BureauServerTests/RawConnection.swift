@@ -99,7 +99,7 @@ final class RawConnection: Sendable {
     }
 
     /// Waits (at most `timeout`) for `count` complete responses, and returns their statuses.
-    func responses(_ count: Int, within timeout: Duration = .seconds(5)) async throws -> [Int] {
+    func responses(_ count: Int, within timeout: Duration = .seconds(15)) async throws -> [Int] {
         try await wait(upTo: timeout) { $0.statuses.count >= count || $0.isClosed }
         return statuses
     }
