@@ -43,7 +43,9 @@ def main(count, events, threads):
     with tempfile.TemporaryDirectory() as work:
         server = subprocess.Popen(
             [BIN, "serve", "--config", "fixtures/demo.yaml", "--port", "0", "--data-dir", f"{work}/data",
-             "--log-level", "warning", "--rate-limits-general-limit", "1000000000"],
+             "--log-level", "warning", "--rate-limits-general-limit", "1000000000",
+             # Thousands of streams of one user from one address: the caps are lifted for the measurement.
+             "--stream-max-streams-per-user", "0", "--http-max-connections-per-client", "0"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         client = None

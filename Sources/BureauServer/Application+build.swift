@@ -26,6 +26,8 @@ public struct BureauServices: Sendable {
     public let issuer: SessionIssuer
     /// The session cookie's name and attributes (`auth.cookie_secure`).
     public let cookie: SessionCookie
+    /// The open HTTP connections of each client, capped by `http.max_connections_per_client`.
+    public let connections: ClientConnections
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
@@ -54,7 +56,12 @@ public struct BureauServices: Sendable {
         )
         self.issuer = SessionIssuer(operations: operations)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
-        let hub = ActivityHub(bufferLimit: settings.streamBufferEvents, durableThrough: store.read { $0.sequence })
+        self.connections = ClientConnections(limitPerClient: settings.maxConnectionsPerClient)
+        let hub = ActivityHub(
+            bufferLimit: settings.streamBufferEvents,
+            maxStreamsPerUser: settings.maxStreamsPerUser,
+            durableThrough: store.read { $0.sequence }
+        )
         self.activity = hub
         store.observe { hub.publish($0) }
         store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }
@@ -107,10 +114,20 @@ public func buildResponder(_ services: BureauServices) -> some HTTPResponder<Bur
     StreamRequestResponder(base: buildRouter(services).buildResponder())
 }
 
-/// HTTP/1.1 as Hummingbird serves it, with a smaller first receive buffer per connection
-/// (``HTTP1Connection``). Tests serve it too.
-public func httpServer() -> HTTPServerBuilder {
-    HTTP1Connection.builder
+/// HTTP/1.1 as Hummingbird serves it, with a smaller first receive buffer per connection and the limits
+/// of `settings` on idle connections, slow request heads and connections per client (``HTTP1Connection``),
+/// counting connections in `connections`. Tests serve it too.
+public func httpServer(
+    _ settings: ServerSettings = ServerSettings(),
+    connections: ClientConnections? = nil
+) -> HTTPServerBuilder {
+    let connections = connections ?? ClientConnections(limitPerClient: settings.maxConnectionsPerClient)
+    return HTTP1Connection.builder(limits: ConnectionLimits(settings, connections: connections))
+}
+
+/// ``httpServer(_:connections:)`` for `services`: their settings, their count of connections.
+public func httpServer(_ services: BureauServices) -> HTTPServerBuilder {
+    httpServer(services.settings, connections: services.connections)
 }
 
 /// The whole server: the router, bound where the settings say, with its background services.
@@ -147,7 +164,7 @@ public func buildApplication(
     let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
     return Application(
         responder: buildResponder(services),
-        server: httpServer(),
+        server: httpServer(services),
         configuration: .init(
             address: .hostname(services.settings.host, port: services.settings.port),
             serverName: nil

@@ -11,6 +11,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var publicOrigin: String?
     /// `http.max_body_bytes`: larger request bodies get 413.
     public var maxBodyBytes: Int = 1_048_576
+    /// `http.idle_timeout_seconds`: a connection with no request in progress is closed after this long
+    /// (an open activity stream is a request in progress).
+    public var idleTimeoutSeconds: Int = 60
+    /// `http.request_head_timeout_seconds`: a request head not complete this long after it began drops
+    /// its connection.
+    public var requestHeadTimeoutSeconds: Int = 10
+    /// `http.max_connections_per_client`: open connections per client address (an IPv6 client counts as
+    /// its /64); one more is closed at once. 0 = no cap.
+    public var maxConnectionsPerClient: Int = 256
     /// `auth.bcrypt_cost`: cost of new key hashes.
     public var bcryptCost: Int = 10
     /// `auth.cookie_secure`: `false` drops `Secure` and the `__Host-` prefix from the session cookie
@@ -28,6 +37,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var keyUsageFlushSeconds: Int = 60
     /// `stream.heartbeat_seconds`: how often open activity streams get a `: keep-alive` comment.
     public var heartbeatSeconds: Int = 15
+    /// `stream.max_streams_per_user`: open activity streams per user; one more is 429 `too_many_streams`.
+    /// 0 = no cap.
+    public var maxStreamsPerUser: Int = 16
     /// Signals (events, heartbeats) one activity stream may have queued before it is closed as too slow.
     public var streamBufferEvents: Int = 256
     /// `rate_limits.*`: the general limit, the failed-key blocker, exemptions and trusted proxies.

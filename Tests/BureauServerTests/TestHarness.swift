@@ -33,7 +33,7 @@ struct TestHarness {
     }
 
     var application: some ApplicationProtocol {
-        Application(responder: buildResponder(services), server: httpServer())
+        Application(responder: buildResponder(services), server: httpServer(services))
     }
 
     /// Creates a user and returns its id.

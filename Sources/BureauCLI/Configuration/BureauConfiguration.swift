@@ -37,6 +37,9 @@ public struct BureauConfiguration: Sendable {
         let origin = loaded.string("http.public_origin")
         server.publicOrigin = origin.isEmpty ? nil : origin
         server.maxBodyBytes = loaded.integer("http.max_body_bytes")
+        server.idleTimeoutSeconds = loaded.integer("http.idle_timeout_seconds")
+        server.requestHeadTimeoutSeconds = loaded.integer("http.request_head_timeout_seconds")
+        server.maxConnectionsPerClient = loaded.integer("http.max_connections_per_client")
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
@@ -45,6 +48,7 @@ public struct BureauConfiguration: Sendable {
         server.sessionIdleSeconds = loaded.integer("auth.session_idle_seconds")
         server.sessionAbsoluteSeconds = loaded.integer("auth.session_absolute_seconds")
         server.heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
+        server.maxStreamsPerUser = loaded.integer("stream.max_streams_per_user")
         self.server = server
         dataDirectory = loaded.string("storage.data_dir")
         fsync = loaded.string("storage.fsync")

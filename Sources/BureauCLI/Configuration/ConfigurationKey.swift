@@ -39,6 +39,24 @@ extension ConfigurationKey {
             summary: "origin for the dashboard and CSRF checks (default http://HOST:PORT)"
         ),
         .init(name: "http.max_body_bytes", kind: .integer(1024...(1 << 30)), defaultValue: "1048576", summary: "request bodies above this get 413"),
+        .init(
+            name: "http.idle_timeout_seconds",
+            kind: .integer(1...86_400),
+            defaultValue: "60",
+            summary: "close a connection idle this long (an open activity stream is not idle)"
+        ),
+        .init(
+            name: "http.request_head_timeout_seconds",
+            kind: .integer(1...3600),
+            defaultValue: "10",
+            summary: "drop a connection whose request head is not complete this long after it began"
+        ),
+        .init(
+            name: "http.max_connections_per_client",
+            kind: .integer(0...1_000_000),
+            defaultValue: "256",
+            summary: "open connections per client address, an IPv6 client as its /64 (0 = no cap)"
+        ),
         .init(name: "storage.data_dir", kind: .string, defaultValue: "./data", summary: "the data directory"),
         .init(
             name: "storage.fsync",
@@ -95,6 +113,12 @@ extension ConfigurationKey {
         .init(name: "rate_limits.trusted_proxies", kind: .list, defaultValue: "", summary: "CIDRs whose X-Forwarded-For is believed"),
         .init(name: "stream.heartbeat_seconds", kind: .integer(1...3600), defaultValue: "15", summary: "SSE keep-alive interval"),
         .init(name: "stream.replay_events", kind: .integer(0...1_000_000), defaultValue: "1000", summary: "events kept per user for resume"),
+        .init(
+            name: "stream.max_streams_per_user",
+            kind: .integer(0...100_000),
+            defaultValue: "16",
+            summary: "open activity streams per user; one more is 429 (0 = no cap)"
+        ),
         .init(
             name: "log.level",
             kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),

@@ -49,8 +49,12 @@ struct ActivityController {
     @Sendable func stream(_ request: Request, context: BureauRequestContext) throws -> Response {
         let identity = try context.requireIdentity()
         let lastSeen = try Self.lastEventID(request)
-        guard let subscription = hub.subscribe(userID: identity.userID, method: identity.credential) else {
+        let subscription: ActivitySubscription
+        switch hub.openSubscription(userID: identity.userID, method: identity.credential) {
+        case .success(let opened): subscription = opened
+        case .failure(.shuttingDown):
             throw APIError(.serviceUnavailable, code: "shutting_down", detail: "The server is shutting down; reconnect shortly.")
+        case .failure(.tooManyStreams(let limit)): throw APIError.tooManyStreams(limit: limit)
         }
         // Subscribed first, then the backlog read: an event committed in between is in both, and the
         // writer skips ids it has already sent, so nothing is lost and nothing is sent twice. The backlog
@@ -75,9 +79,16 @@ struct ActivityController {
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         headers[.accelBuffering] = "no"
+        // The connection this request came on (absent when served without one, as in-process tests do).
+        let departure = ClientDeparture.current
+        let lease = SubscriptionLease(subscription)
+        // The body holds the lease until the response goes: if it goes unwritten, the lease closes the stream.
         let body = ResponseBody { writer in
             // However the body ends, the subscription goes (its termination removes it from the hub).
-            defer { subscription.close(.shuttingDown) }
+            defer { lease.subscription.close(.shuttingDown) }
+            // A client that leaves frees its slot at once, not at the next write that fails.
+            departure?.whenGone { subscription.close(.clientGone) }
+            defer { departure?.forget() }
             try await withGracefulShutdownHandler {
                 try await streamBody.write(to: &writer)
             } onGracefulShutdown: {

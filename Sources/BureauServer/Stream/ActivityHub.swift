@@ -13,7 +13,6 @@ import Synchronization
 public final class ActivityHub: Sendable {
     private struct State {
         var subscriptions: [UserID: [UInt64: ActivitySubscription]] = [:]
-        var nextID: UInt64 = 0
         var count = 0
         var isShutDown = false
         /// Commits with events, in sequence order, not yet known to be durable.
@@ -22,13 +21,17 @@ public final class ActivityHub: Sendable {
     }
 
     private let state = Mutex(State())
+    private let nextID = Atomic<UInt64>(0)
     /// How many signals each stream may have queued before it is closed.
     public let bufferLimit: Int
+    /// How many streams one user may hold open at once; 0 = no cap.
+    public let maxStreamsPerUser: Int
 
-    /// A hub whose streams each buffer at most `bufferLimit` signals; commits through `durableThrough` (those
-    /// recovered from disk) are durable already.
-    public init(bufferLimit: Int, durableThrough: UInt64 = 0) {
+    /// A hub whose streams each buffer at most `bufferLimit` signals, at most `maxStreamsPerUser` of them
+    /// per user (0 = no cap); commits through `durableThrough` (those recovered from disk) are durable already.
+    public init(bufferLimit: Int, maxStreamsPerUser: Int = 0, durableThrough: UInt64 = 0) {
         self.bufferLimit = bufferLimit
+        self.maxStreamsPerUser = maxStreamsPerUser
         state.withLock { $0.durableThrough = durableThrough }
     }
 
@@ -39,19 +42,34 @@ public final class ActivityHub: Sendable {
     /// The number of open streams.
     public var openStreams: Int { state.withLock { $0.count } }
 
-    /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down.
+    /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down or while the user
+    /// holds `maxStreamsPerUser` streams already.
     func subscribe(userID: UserID, method: Credential) -> ActivitySubscription? {
-        let subscription: ActivitySubscription? = state.withLock { state in
-            guard !state.isShutDown else { return nil }
-            state.nextID += 1
-            let subscription = ActivitySubscription(id: state.nextID, userID: userID, method: method, bufferLimit: bufferLimit)
-            state.subscriptions[userID, default: [:]][subscription.id] = subscription
+        try? openSubscription(userID: userID, method: method).get()
+    }
+
+    /// Opens a subscription for `userID`'s events, or says why not. The cap is checked and the
+    /// subscription counted under one lock, so concurrent opens never exceed it; the slot is given back
+    /// when the subscription ends, however it ends.
+    func openSubscription(userID: UserID, method: Credential) -> Result<ActivitySubscription, SubscriptionRefusal> {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        let subscription = ActivitySubscription(id: id, userID: userID, method: method, bufferLimit: bufferLimit)
+        // In place before anyone else can see the subscription, so no close can come before it (a close
+        // before the handler is set would run no handler, and the slot would be kept for good). Termination
+        // runs `remove`, which takes the lock: never run it under the lock.
+        subscription.onTermination { [weak self] in self?.remove(id, of: userID) }
+        let refusal: SubscriptionRefusal? = state.withLock { state in
+            guard !state.isShutDown else { return .shuttingDown }
+            if maxStreamsPerUser > 0, state.subscriptions[userID, default: [:]].count >= maxStreamsPerUser {
+                return .tooManyStreams(limit: maxStreamsPerUser)
+            }
+            state.subscriptions[userID, default: [:]][id] = subscription
             state.count += 1
-            return subscription
+            return nil
         }
-        // Registered outside the lock: termination runs `remove`, which takes the lock.
-        subscription?.onTermination { [weak self, id = subscription?.id ?? 0] in self?.remove(id, of: userID) }
-        return subscription
+        // A refused subscription goes when this returns, outside the lock; its termination finds nothing to remove.
+        if let refusal { return .failure(refusal) }
+        return .success(subscription)
     }
 
     private func remove(_ id: UInt64, of userID: UserID) {

@@ -16,6 +16,8 @@ public enum StreamCloseReason: Sendable, Equatable {
     case fellBehind
     /// The server is shutting down.
     case shuttingDown
+    /// Its client went away (closed the connection, or its side of it).
+    case clientGone
 }
 
 /// One open activity stream: a bounded buffer of signals between the hub (which must never wait) and the

@@ -2,15 +2,27 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
-/// Hummingbird's HTTP/1.1 connections, with a smaller first receive buffer.
+/// Hummingbird's HTTP/1.1 connections, with a smaller first receive buffer and the limits on
+/// connections (``ConnectionLimits``).
 ///
 /// NIO keeps each connection's last receive buffer for reuse, sized by the channel's receive allocator:
 /// by default 2,048 bytes, held for the connection's whole life. That is a tenth of what an idle activity
 /// stream costs, for a request head of a few hundred bytes. This allocator starts at ``initialReceiveBytes``
 /// and still grows (up to 64 KiB) for connections whose reads fill it, such as large request bodies.
+///
+/// Each connection's pipeline: ``ClientConnectionHandler`` (the per-client cap, and the client's
+/// departure), ``RequestHeadTimeoutHandler`` (raw bytes), Hummingbird's HTTP decoder,
+/// ``RequestHeadObserver``, then the rest of Hummingbird's pipeline, whose connection-state handler
+/// closes a connection idle for `idleTimeout` (never one with a response in progress, such as a stream).
 struct HTTP1Connection: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
+    /// What a connection's task works with: Hummingbird's channel, and the client's departure.
+    struct Value: ServerChildChannelValue {
+        let base: HTTP1Channel.Value
+        let departure: ClientDeparture
+        var channel: any Channel { base.channel }
+    }
 
     /// The size of a connection's first receive buffer.
     static let initialReceiveBytes = 512
@@ -21,22 +33,42 @@ struct HTTP1Connection: ServerChildChannel {
     }
 
     let base: HTTP1Channel
+    let limits: ConnectionLimits
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let departure = ClientDeparture()
+        let headTimeout = RequestHeadTimeoutHandler(timeout: limits.requestHeadTimeout, logger: logger)
         do {
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.receiveAllocator)
+            try channel.pipeline.syncOperations.addHandlers(
+                ClientConnectionHandler(connections: limits.connections, departure: departure, logger: logger),
+                headTimeout
+            )
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return base.setup(channel: channel, logger: logger)
+        // Setup runs on the connection's event loop, and Hummingbird's completes there at once: the observer
+        // goes in before any read.
+        return base.setup(channel: channel, logger: logger).assumeIsolated().flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(RequestHeadObserver(timeout: headTimeout), position: .after(decoder))
+            return Value(base: value, departure: departure)
+        }.nonisolated()
     }
 
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        await ClientDeparture.$current.withValue(value.departure) {
+            await base.handle(value: value.base, logger: logger)
+        }
     }
 
-    /// The server builder for ``Application``: HTTP/1.1 with Hummingbird's default configuration.
-    static var builder: HTTPServerBuilder {
-        HTTPServerBuilder { responder in HTTP1Connection(base: HTTP1Channel(responder: responder)) }
+    /// The server builder for ``Application``: HTTP/1.1 with Hummingbird's defaults, within `limits`.
+    static func builder(limits: ConnectionLimits) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            HTTP1Connection(
+                base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: limits.idleTimeout)),
+                limits: limits
+            )
+        }
     }
 }

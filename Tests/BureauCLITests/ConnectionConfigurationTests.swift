@@ -1,0 +1,85 @@
+import BureauServer
+import Foundation
+import Testing
+
+@testable import BureauCLI
+
+@Suite("Connection and stream limits configuration")
+struct ConnectionConfigurationTests {
+    @Test("defaults: 60 s idle, 10 s for a request head, 256 connections per client, 16 streams per user")
+    func defaults() throws {
+        let server = try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server
+        #expect(server.idleTimeoutSeconds == 60)
+        #expect(server.requestHeadTimeoutSeconds == 10)
+        #expect(server.maxConnectionsPerClient == 256)
+        #expect(server.maxStreamsPerUser == 16)
+        let settings = ServerSettings()
+        #expect(settings.idleTimeoutSeconds == 60 && settings.requestHeadTimeoutSeconds == 10, "the settings' own defaults agree")
+        #expect(settings.maxConnectionsPerClient == 256 && settings.maxStreamsPerUser == 16, "the settings' own defaults agree")
+    }
+
+    @Test("each key reaches the server's settings from a file, the environment and flags; 0 switches a cap off")
+    func sources() throws {
+        let path = try ConfigurationTests.file(
+            """
+            http:
+              idle_timeout_seconds: 5
+              request_head_timeout_seconds: 2
+              max_connections_per_client: 0
+            stream:
+              max_streams_per_user: 3
+            """
+        )
+        let fromFile = try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server
+        #expect(fromFile.idleTimeoutSeconds == 5 && fromFile.requestHeadTimeoutSeconds == 2)
+        #expect(fromFile.maxConnectionsPerClient == 0 && fromFile.maxStreamsPerUser == 3)
+
+        let overridden = try BureauConfiguration.load(
+            file: path,
+            environment: ["BUREAU_HTTP_IDLE_TIMEOUT_SECONDS": "7", "BUREAU_STREAM_MAX_STREAMS_PER_USER": "0"],
+            flags: ["http.request_head_timeout_seconds": "4", "http.max_connections_per_client": "32"]
+        ).server
+        #expect(overridden.idleTimeoutSeconds == 7)
+        #expect(overridden.maxStreamsPerUser == 0)
+        #expect(overridden.requestHeadTimeoutSeconds == 4)
+        #expect(overridden.maxConnectionsPerClient == 32)
+        #expect(ConfigurationKey.byName["http.max_connections_per_client"]?.flagName == "--http-max-connections-per-client")
+    }
+
+    @Test(
+        "out-of-range and malformed values stop start-up naming the key",
+        arguments: [
+            ("http.idle_timeout_seconds", "0"),
+            ("http.idle_timeout_seconds", "86401"),
+            ("http.request_head_timeout_seconds", "0"),
+            ("http.request_head_timeout_seconds", "3601"),
+            ("http.max_connections_per_client", "-1"),
+            ("http.max_connections_per_client", "ten"),
+            ("stream.max_streams_per_user", "-1"),
+            ("stream.max_streams_per_user", "100001"),
+            ("stream.max_streams_per_user", "1.5"),
+        ]
+    )
+    func rangeChecks(key: String, value: String) throws {
+        let variable = "BUREAU_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+        for (environment, flags) in [([variable: value], [String: String]()), ([:], [key: value])] {
+            do {
+                _ = try BureauConfiguration.load(file: nil, environment: environment, flags: flags)
+                Issue.record("\(key) = \(value) was accepted")
+            } catch {
+                #expect(error.description.contains("invalid value for \(key)"), "\(error.description)")
+            }
+        }
+    }
+
+    @Test("the demo configuration lists the limits with their defaults")
+    func demoListsLimits() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/demo.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for key in ["idle_timeout_seconds: 60", "request_head_timeout_seconds: 10", "max_connections_per_client: 256", "max_streams_per_user: 16"] {
+            #expect(text.contains(key), "\(key)")
+        }
+        let server = try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server
+        #expect(server.idleTimeoutSeconds == 60 && server.maxStreamsPerUser == 16)
+    }
+}
