@@ -61,18 +61,13 @@ struct ActivityController {
         // stops at the last durable commit (read after subscribing): later events arrive live once durable,
         // so a stream never shows a change that a crash could still undo.
         let durableThrough = hub.durableThrough
-        let (replay, credentialLive) = store.read { state in
-            let replay = state.activityReplay(of: identity.userID, after: lastSeen, durableThrough: durableThrough)
-            switch identity.credential {
-            case .apiKey(let keyID): return (replay, state.apiKeys[keyID]?.isActive == true)
-            case .session(let sessionID): return (replay, state.sessions[sessionID] != nil)
-            }
-        }
-        guard credentialLive else {
-            // Revoked or logged out between authentication and subscription: the close may have missed it.
+        let replay: ActivityReplay
+        do {
+            replay = try operations.activityReplay(by: .user(identity), after: lastSeen, durableThrough: durableThrough)
+        } catch {
+            // Revoked, logged out or expired between authentication and subscription: the close may have missed it.
             subscription.close(.credentialRevoked)
-            if case .apiKey = identity.credential { throw APIError.unauthenticated(keyPresented: true) }
-            throw APIError.unauthenticated(keyPresented: false)
+            throw error
         }
         let streamBody = ActivityStreamBody(subscription: subscription, replay: replay, lastSeen: lastSeen, resetTime: store.now())
         var headers = HTTPFields()
