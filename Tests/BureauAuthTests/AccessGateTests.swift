@@ -187,6 +187,12 @@ struct AccessGateTests {
             fixture.decidedAtOnce(fixture.request(key: nil, route: nil))?.outcome
                 == .refused(.unauthenticated(keyPresented: false, clearCookie: false))
         )
+        // A public route that is switched off is not routed: its exact path still passes (to a 404); no other does.
+        var off = fixture.request(key: nil, route: nil, method: "POST")
+        off.path = "/api/auth/dev-login"
+        #expect(fixture.decidedAtOnce(off)?.outcome == .admitted(nil))
+        off.path = "//api/auth/dev-login"
+        #expect(fixture.decidedAtOnce(off)?.outcome == .refused(.unauthenticated(keyPresented: false, clearCookie: false)))
         #expect(fixture.gate.acceptsKeyInQuery(route: "/api/mission-control/activity/stream"))
         #expect(!fixture.gate.acceptsKeyInQuery(route: "/api/desktops"))
         #expect(!fixture.gate.acceptsKeyInQuery(route: nil))

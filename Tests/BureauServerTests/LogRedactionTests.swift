@@ -1,5 +1,6 @@
 import BureauAuth
 import BureauStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -36,9 +37,9 @@ struct LogRedactionTests {
 
     /// Whether `logged`, decoded as far as it goes and ignoring case, holds `secret`.
     static func reveals(_ logged: String, _ secret: String) -> Bool {
-        var bytes = Array(logged.utf8)
-        for _ in 0..<10 { bytes = PercentDecoding.decodeOnce(bytes) ?? bytes }
-        return String(decoding: bytes, as: UTF8.self).lowercased().contains(secret.lowercased())
+        var text = logged
+        for _ in 0..<10 { text = text.removingPercentEncoding ?? text }
+        return text.lowercased().contains(secret.lowercased())
     }
 
     @Test("property: a key spelled in any encoding, case or place never shows its secret in the logged target")

@@ -192,7 +192,7 @@ public final class AccessGate: Sendable {
         case .invalidSession, .none:
             // A public route admits a request without valid credentials: a stale cookie is no obstacle to
             // signing in again, which is what it is for.
-            if let route = request.route, publicRoutes.contains(route) {
+            if let route = request.route ?? request.path, publicRoutes.contains(route) {
                 return AccessVerdict(.admitted(nil), rateLimit: decision)
             }
             return AccessVerdict(.refused(.unauthenticated(keyPresented: false, clearCookie: finding == .invalidSession)), rateLimit: decision)

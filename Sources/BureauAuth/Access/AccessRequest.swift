@@ -10,6 +10,9 @@ public struct AccessRequest: Sendable {
     public var sessionCookie: Substring?
     /// The route the router matched (its pattern, such as `/api/desktops/{id}`); `nil` when none did.
     public var route: String?
+    /// The path as sent, consulted only when no route matched: a public route that is switched off (not
+    /// routed) still answers its exact path without credentials, with the 404 of an absent endpoint.
+    public var path: String?
     /// The method's name (`GET`, `POST`, ...).
     public var method: String
     /// `Sec-Fetch-Site`, read only for cookie-authenticated requests.

@@ -33,6 +33,7 @@ struct APIAccessMiddleware: RouterMiddleware {
         var context = context
         context.clientAddress = ClientAddress.of(request, context: context, resolver: gate.limits.resolver)
         var access = AccessRequest(client: context.clientAddress, route: route, method: request.method.rawValue)
+        if route == nil { access.path = request.uri.path }
         access.apiKey = APIKeyAuthentication.presentedKey(in: request.headers)
         if access.apiKey == nil, gate.acceptsKeyInQuery(route: route) {
             access.apiKey = APIKeyAuthentication.presentedQueryKey(in: request.uri)
