@@ -141,3 +141,50 @@ struct AccessGateRouteTests {
         }
     }
 }
+
+/// The reviewer's reproduction of promise 2, through the router.
+@Suite("Failed key checks under concurrent load")
+struct ConcurrentKeyCheckTests {
+    /// `key` with its secret's last six characters replaced by `seed`'s digits and a checksum that fits:
+    /// a well-formed key with a known lookup id that only bcrypt can refuse.
+    static func wrongSecret(of key: String, _ seed: Int) -> String {
+        let digits = String(seed)
+        let body =
+            String(key.prefix(APIKeyFormat.length - APIKeyFormat.checksumLength - 6))
+            + String(repeating: "0", count: 6 - digits.count) + digits
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var value = UInt64(CRC32.ieee.checksum(Array(body.utf8)))
+        var checksum = [UInt8](repeating: 0, count: APIKeyFormat.checksumLength)
+        for index in stride(from: APIKeyFormat.checksumLength - 1, through: 0, by: -1) {
+            checksum[index] = alphabet[Int(value % 62)]
+            value /= 62
+        }
+        return body + String(decoding: checksum, as: UTF8.self)
+    }
+
+    @Test("40 concurrent wrong secrets with a known lookup id: at most `failed_auth.limit` bcrypt runs, the rest refused fast")
+    func concurrentWrongSecrets() async throws {
+        let harness = TestHarness()
+        let (_, key) = try await harness.account("ada@example.com")
+        let limit = harness.services.settings.rateLimits.failedAuthLimit
+        let before = harness.services.hasher.verificationCount
+        try await harness.application.test(.router) { client in
+            let answers = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for seed in 0..<40 {
+                    group.addTask { try await client.send(.get, "/api/desktops", key: Self.wrongSecret(of: key, seed)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(harness.services.hasher.verificationCount - before <= limit)
+            for answer in answers {
+                switch (answer.status, answer.code) {
+                case (.unauthorized, "invalid_api_key"), (.tooManyRequests, "api_key_auth_blocked"), (.serviceUnavailable, "key_checks_busy"):
+                    if answer.status != .unauthorized { #expect(answer.headers[.retryAfter] != nil) }
+                default:
+                    Issue.record("unexpected \(answer.status) \(String(describing: answer.code))")
+                }
+            }
+            #expect(answers.filter { $0.status == .unauthorized }.count <= limit)
+        }
+    }
+}

@@ -16,27 +16,38 @@ enum LoggedTarget {
     static let secretNames: Set<String> = ["apikey", "api_key", "api-key", "x-api-key", "token", "access_token"]
     /// Runs of letters and digits at least this long are hidden, wherever they are.
     static let longestVisibleRun = 24
+    /// `lb_k_`, as bytes.
+    private static let keyPrefix: [UInt8] = Array("lb_k_".utf8)
 
     /// `target` with every credential replaced by `REDACTED`.
-    static func redacted(_ target: some StringProtocol) -> String {
-        let bytes = Array(target.utf8)
-        guard needsRedaction(bytes) else { return printable(bytes) }
-        guard let result = redact(bytes[...], depth: 0) else { return "REDACTED" }
+    static func redacted(_ target: String) -> String {
+        // The usual target (nothing encoded, no `name=value`, nothing key-like, all printable) is logged as
+        // it is, without a copy.
+        guard needsRedaction(target.utf8) else { return target }
+        guard let result = redact(Array(target.utf8)[...], depth: 0) else { return "REDACTED" }
         return printable(result)
     }
 
-    /// Cheap check for the usual target: nothing encoded, no `name=value`, no key-like token.
-    private static func needsRedaction(_ bytes: [UInt8]) -> Bool {
+    /// Cheap check, in one pass without a copy: anything encoded, a `name=value`, a long run of letters and
+    /// digits, an `lb_k_` in any case, or an unprintable byte.
+    private static func needsRedaction(_ bytes: String.UTF8View) -> Bool {
         var run = 0
-        for (index, byte) in bytes.enumerated() {
-            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "=") { return true }
+        var prefixMatched = 0
+        let prefix = keyPrefix
+        for byte in bytes {
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "=") || !(0x21...0x7E).contains(byte) { return true }
             if isAlphanumeric(byte) {
                 run += 1
                 if run > longestVisibleRun { return true }
             } else {
                 run = 0
             }
-            if byte == UInt8(ascii: "_"), hasKeyPrefix(bytes[...], endingAt: index) { return true }
+            if byte | 0x20 == prefix[prefixMatched] | 0x20 {
+                prefixMatched += 1
+                if prefixMatched == prefix.count { return true }
+            } else {
+                prefixMatched = byte | 0x20 == prefix[0] ? 1 : 0
+            }
         }
         return false
     }
