@@ -29,7 +29,9 @@ struct APIAccessMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let route = context.endpointPath
-        guard APIPath.isGoverned(route: route, path: request.uri.path) else { return try await next(request, context) }
+        // The path's text is built only when no route matched (the router's match is what counts otherwise).
+        let governed = if let route { APIPath.isAPIRoute(route) } else { APIPath.isUnderAPI(request.uri.path) }
+        guard governed else { return try await next(request, context) }
         var context = context
         context.clientAddress = ClientAddress.of(request, context: context, resolver: gate.limits.resolver)
         var access = AccessRequest(client: context.clientAddress, route: route, method: request.method.rawValue)
