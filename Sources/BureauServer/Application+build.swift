@@ -28,6 +28,8 @@ public struct BureauServices: Sendable {
     public let cookie: SessionCookie
     /// The open HTTP connections of each client, capped by `http.max_connections_per_client`.
     public let connections: ClientConnections
+    /// The one access decision for `/api` requests (keys, sessions, limits, CSRF).
+    public let gate: AccessGate
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
@@ -57,6 +59,14 @@ public struct BureauServices: Sendable {
         self.issuer = SessionIssuer(operations: operations)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
         self.connections = ClientConnections(limitPerClient: settings.maxConnectionsPerClient)
+        self.gate = AccessGate(
+            verifier: verifier,
+            limits: rateLimits,
+            sessions: sessions,
+            origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
+            publicRoutes: [SessionsController.devLoginPath],
+            queryKeyRoute: ActivityController.streamPath
+        )
         let hub = ActivityHub(
             bufferLimit: settings.streamBufferEvents,
             maxStreamsPerUser: settings.maxStreamsPerUser,
@@ -69,8 +79,9 @@ public struct BureauServices: Sendable {
     }
 }
 
-/// The router: middleware in order (request log, problem rendering, then for `/api/*` the access step:
-/// client address, authentication, rate limits, the authentication requirement), then the controllers.
+/// The router: middleware in order (request log, problem rendering, then for every `/api` route, however its
+/// path is spelled, the access gate: client address, credentials, rate limits, requirement, CSRF), then
+/// the controllers.
 /// Tests build it directly.
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
@@ -79,11 +90,8 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(
         middleware: APIAccessMiddleware(
-            verifier: services.verifier,
-            limits: services.rateLimits,
-            sessions: services.sessions,
+            gate: services.gate,
             cookie: services.cookie,
-            origin: CrossSiteRequestCheck(publicOrigin: services.settings.origin),
             policyField: HTTPField(name: .rateLimitPolicy, value: services.rateLimits.fields.policy)
         )
     )

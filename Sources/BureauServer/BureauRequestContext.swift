@@ -1,6 +1,7 @@
 import BureauAuth
 import BureauStore
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The user a request acts for, and the credential that proved it (``Principal``).
@@ -15,18 +16,19 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
     public var identity: Identity?
     /// `true` when the request presented an API key that did not authenticate.
     public var presentedInvalidKey: Bool = false
-    /// `true` when the request presented (without an API key) a session cookie that did not authenticate:
-    /// unknown, ended or expired. Its refusal also clears the cookie.
-    public var presentedInvalidSession: Bool = false
     /// The client's address: the socket peer, or what a trusted proxy reports (set before authentication).
     public var clientAddress: IPAddress = .unspecified
-    /// Set by authentication when the request presented an API key that was refused unchecked because its
-    /// client is blocked: seconds until the block ends.
-    public var apiKeyBlockedForSeconds: Int?
+    /// The request's id: the response's `x-request-id` and the `hb.request.id` of every log line about it.
+    public let requestID: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        let requestID = RequestIDGenerator.shared.next()
+        self.requestID = requestID
+        // One id for the log and the response: ours (cheap to make and to write into the header) replaces
+        // the framework's in the request's logger, so every line about the request carries the answer's id.
+        self.logger[metadataKey: "hb.request.id"] = .string(requestID)
     }
 
     /// The authenticated user, or a 401 if there is none.

@@ -180,12 +180,12 @@ struct FailedAuthBlockerTests {
         #expect(blocker.counters.recordsEvicted > 0)
     }
 
-    @Test("a table full of active blocks leaves newcomers untracked rather than dropping a block")
+    @Test("a table full of active blocks leaves newcomers untracked (callers treat them as blocked) rather than dropping a block")
     func capFullOfBlocks() throws {
         let blocker = blocker(limit: 1, maxClients: 4, shards: 1)
         let blocked = try (1...4).map { try client("192.0.2.\($0)") }
         for client in blocked { #expect(blocker.recordFailure(from: client) == .blocked(failures: 1, seconds: 300)) }
-        #expect(blocker.recordFailure(from: try client("192.0.2.200")) == .ignored)
+        #expect(blocker.recordFailure(from: try client("192.0.2.200")) == .untracked)
         #expect(blocker.counters.failuresUntracked == 1)
         #expect(blocker.activeBlockCount == 4)
         clock.advance(by: .seconds(300))

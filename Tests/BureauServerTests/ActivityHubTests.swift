@@ -108,13 +108,13 @@ struct RequestLogRedactionTests {
             ("/s?lastEventId=4&apiKey=secret&x=1", "/s?lastEventId=4&apiKey=REDACTED&x=1"),
             ("/s?api%4Bey=secret", "/s?api%4Bey=REDACTED"),
             ("/s?APIKEY=secret", "/s?APIKEY=REDACTED"),
-            ("/s?apiKey", "/s?apiKey=REDACTED"),
+            ("/s?apiKey", "/s?apiKey"),
             ("/s?other=lb_k_Abc_123%20x", "/s?other=lb_k_REDACTED"),
             ("/s?other=lb_k_Abc_123&y=2", "/s?other=lb_k_REDACTED&y=2"),
             ("/api/desktops", "/api/desktops"),
         ]
         for (raw, logged) in cases {
-            #expect(RequestLogMiddleware.redacted(raw) == logged, "\(raw)")
+            #expect(LoggedTarget.redacted(raw) == logged, "\(raw)")
         }
     }
 }

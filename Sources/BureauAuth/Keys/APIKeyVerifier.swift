@@ -11,6 +11,17 @@ public enum APIKeyVerification: Sendable, Equatable {
     case invalid
 }
 
+/// What checking a key that the digest cache could not decide came to.
+public enum KeyCheckResult: Sendable, Equatable {
+    /// Decided without this request running bcrypt: from the store or the cache, or by joining a check of
+    /// the same key that another request started.
+    case decided(APIKeyVerification)
+    /// Decided by a bcrypt check this request started (after its `admit` allowed it).
+    case checked(APIKeyVerification)
+    /// A check was needed and `admit` refused to start it.
+    case notAdmitted
+}
+
 /// Verifies presented API keys. Pays bcrypt once per key per process: after a successful check the key's
 /// SHA-256 digest is remembered and later requests compare digests (constant time) instead.
 /// The store is consulted first on every request, so a revoked key fails on the very next request
@@ -53,32 +64,65 @@ public final class APIKeyVerifier: Sendable {
         var text = Substring(presented)
         return text.withUTF8 { bytes in
             guard APIKeyFormat.isWellFormed(bytes) else { return .invalid }
-            return verdictWithoutHashing(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes)) {
-                SHA256.hash(data: UnsafeRawBufferPointer(bytes))
-            }.verdict
+            return cachedVerdict(ofWellFormed: bytes)
         }
+    }
+
+    /// The verdict on a key whose shape and checksum were checked (``APIKeyFormat/isWellFormed(_:)``), from
+    /// the store and the digest cache alone: `nil` when only bcrypt can decide. Does not suspend.
+    public func cachedVerdict(ofWellFormed bytes: UnsafeBufferPointer<UInt8>) -> APIKeyVerification? {
+        verdictWithoutHashing(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes)) {
+            SHA256.hash(data: UnsafeRawBufferPointer(bytes))
+        }.verdict
     }
 
     /// Checks a key whose shape is already known to be right.
     public func verify(_ key: ParsedAPIKey) async -> APIKeyVerification {
-        let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID) { Self.digest(of: key) }
-        if let verdict { return verdict }
-        guard let record else { return .invalid }
-        guard await check(key, against: record) else { return .invalid }
-        usage.record(record.id, at: store.now())
-        return .valid(userID: record.userID, keyID: record.id)
+        switch await verify(key, admittingCheck: { true }) {
+        case .decided(let verdict), .checked(let verdict): verdict
+        case .notAdmitted: .invalid
+        }
     }
 
-    /// Whether `key` is `record`'s key, by bcrypt, the key still active afterwards; caches its digest when
-    /// it is. One check per distinct presented key at a time: a request arriving while the same key is being
-    /// checked waits for that check.
-    private func check(_ key: ParsedAPIKey, against record: APIKeyRecord) async -> Bool {
+    /// Checks a presented key; a bcrypt check is started only if `admit` (called at most once, under a
+    /// lock: it must be quick and must not call back into the verifier) allows it. A request presenting the
+    /// same key as a check under way joins that check and is not asked.
+    public func verify(_ presented: some StringProtocol, admittingCheck admit: () -> Bool) async -> KeyCheckResult {
+        guard let key = APIKeyFormat.parse(presented) else { return .decided(.invalid) }
+        return await verify(key, admittingCheck: admit)
+    }
+
+    private func verify(_ key: ParsedAPIKey, admittingCheck admit: () -> Bool) async -> KeyCheckResult {
+        let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID) { Self.digest(of: key) }
+        if let verdict { return .decided(verdict) }
+        guard let record else { return .decided(.invalid) }
+        let (running, owned) = flight(checking: key, against: record, admit: admit)
+        guard let running else {
+            if owned { return .notAdmitted }
+            usage.record(record.id, at: store.now())
+            return .decided(.valid(userID: record.userID, keyID: record.id))
+        }
+        guard await running.value else { return owned ? .checked(.invalid) : .decided(.invalid) }
+        usage.record(record.id, at: store.now())
+        let valid = APIKeyVerification.valid(userID: record.userID, keyID: record.id)
+        return owned ? .checked(valid) : .decided(valid)
+    }
+
+    /// The bcrypt check of `key` against `record`, the key still active afterwards (it caches its digest
+    /// when it is): one check per distinct presented key at a time, so a request arriving while the same
+    /// key is being checked joins that check. Returns the check and whether this call started it; no check
+    /// and `owned` when `admit` refused; no check and not owned when a check that ended since this request
+    /// looked at the cache has cached the digest (no second bcrypt for it).
+    private func flight(
+        checking key: ParsedAPIKey,
+        against record: APIKeyRecord,
+        admit: () -> Bool
+    ) -> (flight: Task<Bool, Never>?, owned: Bool) {
         let digest = Self.digest(of: key)
-        let flight = checksInFlight.withLock { flights -> Task<Bool, Never>? in
-            if let running = flights[digest] { return running }
-            // A check that ended since this request looked at the cache has cached its digest (before it
-            // left this map): no second bcrypt for it.
-            if verifiedDigests.withLock({ $0[record.id] }) == digest { return nil }
+        return checksInFlight.withLock { flights -> (Task<Bool, Never>?, Bool) in
+            if let running = flights[digest] { return (running, false) }
+            if verifiedDigests.withLock({ $0[record.id] }) == digest { return (nil, false) }
+            guard admit() else { return (nil, true) }
             let started = Task { [hasher, store] in
                 let matches = (try? await hasher.verify(key, hash: record.secretHash)) == true
                 // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
@@ -88,10 +132,8 @@ public final class APIKeyVerifier: Sendable {
                 return active
             }
             flights[digest] = started
-            return started
+            return (started, true)
         }
-        guard let flight else { return true }
-        return await flight.value
     }
 
     /// The verdict from the store and the digest cache alone, or `nil` with the key's record when bcrypt

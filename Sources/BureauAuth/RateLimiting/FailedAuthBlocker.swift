@@ -31,8 +31,11 @@ public final class FailedAuthBlocker: Sendable {
         case counted(failures: Int)
         /// This failure reached the limit: the client is now blocked for `seconds`.
         case blocked(failures: Int, seconds: Int)
-        /// Not counted: blocking is off, the client is already blocked, or no room is left to track it.
+        /// Not counted: blocking is off, or the client is already blocked.
         case ignored
+        /// Not counted because no room is left to track the client (every record of its shard is an active
+        /// block or has checks under way): callers treat the client as blocked, so a full table fails closed.
+        case untracked
     }
 
     /// Counts since start, for metrics.
@@ -57,13 +60,13 @@ public final class FailedAuthBlocker: Sendable {
     public let blockSeconds: Int
     /// Longest block in seconds, and the quiet period that ends an offence streak.
     public let maxBlockSeconds: Int
-    private let clock: any MonotonicClock
+    let clock: any MonotonicClock
     private let logger: Logger
-    private let table: ClientStateTable<ClientKey, FailedAuthRecord>
+    let table: ClientStateTable<ClientKey, FailedAuthRecord>
     private let failuresRecorded = Atomic<UInt64>(0)
     private let blocksImposed = Atomic<UInt64>(0)
-    private let requestsRefused = Atomic<UInt64>(0)
-    private let failuresUntracked = Atomic<UInt64>(0)
+    let requestsRefused = Atomic<UInt64>(0)
+    let failuresUntracked = Atomic<UInt64>(0)
 
     /// A blocker with the given thresholds (`limit` 0: off), remembering at most `maxTrackedClients` clients.
     public init(
@@ -115,20 +118,28 @@ public final class FailedAuthBlocker: Sendable {
     public func recordFailure(from client: ClientKey) -> FailureOutcome {
         guard !isOff else { return .ignored }
         let now = clock.nanosecondsNow()
-        let window = RateLimitTime.nanoseconds(seconds: windowSeconds)
-        let outcome = table.withState(for: client, now: now, create: true) { record -> FailureOutcome in
-            _ = record.prune(now: now, window: window)
-            guard !record.isBlocked(at: now) else { return .ignored }
-            record.failures.append(now, limit: limit)
-            let failures = Int(record.failures.count)
-            guard failures >= limit else { return .counted(failures: failures) }
-            let seconds = record.imposeBlock(now: now, baseSeconds: blockSeconds, maxSeconds: maxBlockSeconds)
-            return .blocked(failures: failures, seconds: seconds)
+        let outcome = table.withState(for: client, now: now, create: true) { record in
+            countFailure(in: &record, now: now)
         }
+        return account(outcome ?? .untracked, client: client)
+    }
+
+    /// Adds a failure at `now` to `record` (pruned first), imposing a block at the limit.
+    func countFailure(in record: inout FailedAuthRecord, now: UInt64) -> FailureOutcome {
+        _ = record.prune(now: now, window: RateLimitTime.nanoseconds(seconds: windowSeconds))
+        guard !record.isBlocked(at: now) else { return .ignored }
+        record.failures.append(now, limit: limit)
+        let failures = Int(record.failures.count)
+        guard failures >= limit else { return .counted(failures: failures) }
+        let seconds = record.imposeBlock(now: now, baseSeconds: blockSeconds, maxSeconds: maxBlockSeconds)
+        return .blocked(failures: failures, seconds: seconds)
+    }
+
+    /// Updates the counters for `outcome` (and logs a new block), returning it.
+    func account(_ outcome: FailureOutcome, client: ClientKey) -> FailureOutcome {
         switch outcome {
-        case nil:
+        case .untracked:
             failuresUntracked.add(1, ordering: .relaxed)
-            return .ignored
         case .counted:
             failuresRecorded.add(1, ordering: .relaxed)
         case .blocked(let failures, let seconds):
@@ -141,7 +152,7 @@ public final class FailedAuthBlocker: Sendable {
         case .ignored:
             break
         }
-        return outcome ?? .ignored
+        return outcome
     }
 
     /// Drops records with nothing left to remember (no recent failure, no block, no offence streak);

@@ -9,6 +9,8 @@ struct FailedAuthRecord: Sendable {
     /// When the offence streak is forgotten: a quiet period of the maximum block duration after the latest
     /// block ended.
     var offencesExpireAt: UInt64 = 0
+    /// Key checks (bcrypt) under way for the client: each holds one of its failure slots until it ends.
+    var checksInFlight: Int32 = 0
 
     /// Whether the client is blocked at `now`.
     func isBlocked(at now: UInt64) -> Bool {
@@ -25,13 +27,14 @@ struct FailedAuthRecord: Sendable {
             blockedUntil = 0
             offencesExpireAt = 0
         }
-        return failures.isEmpty && offences == 0
+        return failures.isEmpty && offences == 0 && checksInFlight == 0
     }
 
-    /// Eviction order under memory pressure: an active block never (`nil`); otherwise the least recently
-    /// active first (latest failure or block end).
+    /// Eviction order under memory pressure: an active block, or a client with checks under way (whose
+    /// slots must be given back), never (`nil`); otherwise the least recently active first (latest failure
+    /// or block end).
     func evictionRank(now: UInt64) -> UInt64? {
-        if isBlocked(at: now) { return nil }
+        if isBlocked(at: now) || checksInFlight > 0 { return nil }
         return max(failures.newest ?? 0, offences > 0 ? blockedUntil : 0)
     }
 

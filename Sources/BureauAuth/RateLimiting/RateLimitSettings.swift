@@ -18,6 +18,10 @@ public struct RateLimitSettings: Sendable, Equatable {
     public var trustedProxies: [IPNetwork] = []
     /// Most keys each limiter remembers (users and clients for the general limit, clients for the blocker).
     public var maxTrackedClients = 1_000_000
+    /// Most bcrypt key checks under way at once, server-wide; past it a check is refused (503), not queued.
+    public var maxConcurrentKeyChecks = 16
+    /// Most bcrypt key checks under way at once for one client; past it a check is refused (429).
+    public var maxConcurrentKeyChecksPerClient = 2
 
     /// The documented defaults.
     public init() {}

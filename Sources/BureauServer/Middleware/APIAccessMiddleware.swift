@@ -3,63 +3,64 @@ import BureauStore
 import HTTPTypes
 import Hummingbird
 
-/// Everything that stands between an `/api/*` request and its controller, in one step (one middleware
-/// layer instead of four: each layer is an async hop on every request):
+/// Puts every request the access gate governs (every route under `/api`, and any unmatched path that,
+/// however spelled, reads as one: ``APIPath/isGoverned(route:path:)``) through the ``AccessGate``, and
+/// turns its verdict into HTTP. It reads the request into an ``AccessRequest`` (client address, presented
+/// key, session cookie, matched route, method, origin headers) and answers:
 ///
-/// 1. the client address (``ClientAddress``);
-/// 2. authentication: by the API key if one is presented (``APIKeyAuthentication``), else by the session
-///    cookie (``SessionAuthentication``): records who the request acts for, a refused key or session, or
-///    a client blocked from API-key authentication;
-/// 3. the general rate limit, per authenticated user, or per client address without valid credentials,
-///    so refused requests count too; over the limit: 429 `rate_limited` with `Retry-After` equal to `t`;
-/// 4. the authentication requirement: 401 (clearing a refused session cookie), or 429
-///    `api_key_auth_blocked` for a blocked client's key; the sign-in path (``publicPaths``) is exempt
-///    unless it was sent a bad key;
-/// 5. for a cookie-authenticated POST/PATCH/PUT/DELETE, the origin check (``CrossSiteRequestCheck``):
-///    403 `cross_site_request` unless it comes from the server's own pages.
+/// - admitted: the route runs, acting for the verdict's principal;
+/// - 401 `unauthenticated` (clearing a refused session cookie), 429 `api_key_auth_blocked`, 503
+///   `key_checks_busy`, 429 `rate_limited` (each with `Retry-After`), 403 `cross_site_request`.
 ///
-/// Every `/api/*` response, errors included, carries `RateLimit-Policy: "general";q=120;w=60` and
+/// Every governed response, errors included, carries `RateLimit-Policy: "general";q=120;w=60` and
 /// `RateLimit: "general";r=<remaining>;t=<seconds until a slot frees>`. Exempt clients, and all clients
-/// when the limit is off, get no fields. Other paths pass straight through.
+/// when the limit is off, get no fields. Other requests pass straight through.
+///
+/// A cached key is decided without suspending (``AccessGate/decide(_:)``); only a key that needs bcrypt
+/// awaits ``AccessGate/completeKeyCheck(_:)``.
 struct APIAccessMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
-    let verifier: APIKeyVerifier
-    let limits: APIRateLimits
-    let sessions: SessionVerifier
+    let gate: AccessGate
     let cookie: SessionCookie
-    let origin: CrossSiteRequestCheck
 
     /// `RateLimit-Policy`, fixed for the process: built (and its value checked) once.
     let policyField: HTTPField
 
-    /// `/api/*` paths that answer without credentials (still rate limited, per client address).
-    static let publicPaths: Set<String> = [SessionsController.devLoginPath]
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        let route = context.endpointPath
+        // The path's text is built only when no route matched (the router's match is what counts otherwise).
+        let governed = if let route { APIPath.isAPIRoute(route) } else { APIPath.isUnderAPI(request.uri.path) }
+        guard governed else { return try await next(request, context) }
         var context = context
-        context.clientAddress = ClientAddress.of(request, context: context, resolver: limits.resolver)
-        if await !APIKeyAuthentication.authenticate(request, context: &context, verifier: verifier, rateLimits: limits) {
-            SessionAuthentication.authenticate(request, context: &context, sessions: sessions, cookie: cookie)
+        context.clientAddress = ClientAddress.of(request, context: context, resolver: gate.limits.resolver)
+        var access = AccessRequest(client: context.clientAddress, route: route, method: request.method.rawValue)
+        if route == nil { access.path = request.uri.path }
+        access.apiKey = APIKeyAuthentication.presentedKey(in: request.headers)
+        if access.apiKey == nil, gate.acceptsKeyInQuery(route: route) {
+            access.apiKey = APIKeyAuthentication.presentedQueryKey(in: request.uri)
+        }
+        if access.apiKey == nil, let value = cookie.value(in: request.headers) {
+            access.sessionCookie = value
+            access.fetchSite = request.headers[.secFetchSite].map { Substring($0) }
+            access.origin = request.headers[.origin].map { Substring($0) }
         }
 
-        let subject = context.identity.map { RateLimitSubject.user($0.userID) } ?? .client(ClientKey(context.clientAddress))
-        let decision = limits.admit(subject, from: context.clientAddress)
-        let value = limits.fields.rateLimit(for: decision)
-        if case .denied(let seconds) = decision {
-            throw ErrorWithHeaders(error: APIError.rateLimited(retryAfterSeconds: seconds), headers: fields(value))
+        let verdict: AccessVerdict
+        switch gate.decide(access) {
+        case .decided(let decided): verdict = decided
+        case .needsKeyCheck(let pending): verdict = await gate.completeKeyCheck(pending)
         }
-        if let identity = context.identity {
-            if case .session = identity.credential, CrossSiteRequestCheck.changesState(request.method), !origin.isSameOrigin(request.headers) {
-                throw ErrorWithHeaders(error: APIError.crossSiteRequest, headers: fields(value))
-            }
-        } else if !Self.publicPaths.contains(request.uri.path) || context.presentedInvalidKey || context.apiKeyBlockedForSeconds != nil {
-            // A public path still refuses a bad key (it is judged like anywhere else); a stale cookie is
-            // no obstacle there: signing in again is what it is for.
+
+        let value = gate.limits.fields.rateLimit(for: verdict.rateLimit)
+        switch verdict.outcome {
+        case .refused(let refusal):
             var headers = fields(value)
-            if context.presentedInvalidSession { headers.append(HTTPField(name: .setCookie, value: cookie.clearing)) }
-            throw ErrorWithHeaders(error: APIKeyAuthentication.refusal(for: context), headers: headers)
+            if case .unauthenticated(_, clearCookie: true) = refusal { headers.append(HTTPField(name: .setCookie, value: cookie.clearing)) }
+            if case .unauthenticated(keyPresented: true, _) = refusal { context.presentedInvalidKey = true }
+            throw ErrorWithHeaders(error: APIError(refusal), headers: headers)
+        case .admitted(let principal):
+            context.identity = principal
         }
         do {
             var response = try await next(request, context)
@@ -78,9 +79,37 @@ struct APIAccessMiddleware: RouterMiddleware {
     private func fields(_ value: String?) -> HTTPFields {
         var fields = HTTPFields()
         if let value {
-            fields[.rateLimitPolicy] = limits.fields.policy
+            fields[.rateLimitPolicy] = gate.limits.fields.policy
             fields[.rateLimit] = value
         }
         return fields
+    }
+}
+
+extension APIError {
+    /// The answer to a refusal of the access gate.
+    init(_ refusal: AccessRefusal) {
+        switch refusal {
+        case .unauthenticated(let keyPresented, _): self = .unauthenticated(keyPresented: keyPresented)
+        case .keyAuthBlocked(let seconds): self = .apiKeyAuthBlocked(retryAfterSeconds: seconds)
+        case .keyChecksBusy(let seconds): self = .keyChecksBusy(retryAfterSeconds: seconds)
+        case .rateLimited(let seconds): self = .rateLimited(retryAfterSeconds: seconds)
+        case .crossSite: self = .crossSiteRequest
+        }
+    }
+}
+
+extension APIError {
+    /// 503 `key_checks_busy`: too many API-key checks (bcrypt) are under way on the server; this one was
+    /// refused rather than queued. Retry after `retryAfterSeconds`.
+    static func keyChecksBusy(retryAfterSeconds: Int) -> APIError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfterSeconds)
+        return APIError(
+            .serviceUnavailable,
+            code: "key_checks_busy",
+            detail: "Too many API keys are being checked right now. Retry after \(retryAfterSeconds) seconds.",
+            headers: headers
+        )
     }
 }

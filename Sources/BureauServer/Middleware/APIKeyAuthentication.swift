@@ -4,56 +4,12 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 
-/// Establishes who an `/api/*` request acts for. A request that presents an API key (`x-api-key`, or
-/// `Authorization: Bearer`; on the activity stream also `?apiKey=`) is judged by that key alone.
-///
-/// It only records its finding in the context (identity, a refused key, a blocked client); refusing is
-/// left to ``APIAccessMiddleware`` after the rate limits have counted the request. A client blocked from
-/// API-key authentication has its key refused before anything about the key is looked at.
+/// Reads the API key a request presents, for the ``AccessGate`` (which judges it): `x-api-key`, or
+/// `Authorization: Bearer`; on the activity stream's route (as the gate allows) also `?apiKey=`.
 enum APIKeyAuthentication {
-    /// Returns `true` when the request presented a key (valid or not), which then judges it alone.
-    @discardableResult
-    static func authenticate(
-        _ request: Request,
-        context: inout BureauRequestContext,
-        verifier: APIKeyVerifier,
-        rateLimits: APIRateLimits
-    ) async -> Bool {
-        guard let presented = presentedKey(in: request.headers) ?? presentedQueryKey(in: request.uri) else { return false }
-        if case .blocked(let seconds) = rateLimits.apiKeyPermission(for: context.clientAddress) {
-            context.apiKeyBlockedForSeconds = seconds
-            return true
-        }
-        // Nearly every request is decided without suspending (a cached digest, or a key that cannot match);
-        // only a known key's first use awaits bcrypt.
-        let verdict: APIKeyVerification
-        if let decided = verifier.verdictWithoutHashing(presented) {
-            verdict = decided
-        } else {
-            verdict = await verifier.verify(presented)
-        }
-        switch verdict {
-        case .valid(let userID, let keyID):
-            context.identity = Principal(userID: userID, credential: .apiKey(keyID))
-        case .invalid:
-            context.presentedInvalidKey = true
-            rateLimits.recordFailedAPIKey(from: context.clientAddress)
-        }
-        return true
-    }
-
-    /// The refusal of a request that did not authenticate: 429 for a blocked client's key, else 401.
-    static func refusal(for context: BureauRequestContext) -> APIError {
-        if let seconds = context.apiKeyBlockedForSeconds {
-            return APIError.apiKeyAuthBlocked(retryAfterSeconds: seconds)
-        }
-        return APIError.unauthenticated(keyPresented: context.presentedInvalidKey)
-    }
-
-    /// The `?apiKey=` of a request to the activity stream; `nil` on every other path.
+    /// The `?apiKey=` of a request, if any. Read only where the gate accepts a key in the query.
     static func presentedQueryKey(in uri: URI) -> Substring? {
-        guard uri.path == ActivityController.streamPath else { return nil }
-        return uri.queryParameters["apiKey"].map { $0.trimmingSpaces() }
+        uri.queryParameters["apiKey"].map { $0.trimmingSpaces() }
     }
 
     /// The API key a request presents in its headers, if any: `x-api-key` first, then a bearer token.

@@ -5,19 +5,16 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The outermost middleware: gives every request an id (echoed in `x-request-id`), and turns every
-/// error into a problem+json answer. Unknown errors become a 500 that is logged with the request id,
+/// Turns every error into a problem+json answer, and echoes the request's id (``BureauRequestContext/requestID``,
+/// the same as in its log lines) in `x-request-id`. Unknown errors become a 500 that is logged with the request id,
 /// never a silent one; a known path asked with the wrong method becomes a 405 with `Allow`.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let routes: RouteTable
-    let requestIDs = RequestIDGenerator()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Our own id (a counter, cheap): reading Hummingbird's from the logger's metadata costs more than the
-        // rest of this middleware. Error log lines carry it as `request_id`.
-        let requestID = requestIDs.next()
+        let requestID = context.requestID
         var response: Response
         do {
             response = try await next(request, context)
@@ -60,7 +57,7 @@ struct ProblemMiddleware: RouterMiddleware {
         default:
             context.logger.error(
                 "unexpected error",
-                metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)", "request_id": "\(requestID)"]
+                metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(LoggedTarget.redacted(request.uri.path))"]
             )
             return APIError(.internalServerError, code: "internal_error", detail: "Something went wrong on our side.")
         }
@@ -80,6 +77,9 @@ extension HTTPField.Name {
 
 /// Request ids: unique within a process (a counter) and distinct across restarts (a random prefix).
 final class RequestIDGenerator: Sendable {
+    /// The process's generator.
+    static let shared = RequestIDGenerator()
+
     private let prefix: String
     private let counter = Atomic<UInt64>(0)
 
