@@ -145,6 +145,9 @@ measure() {
     loaded=$(victim "${!url_var}" "$DURATION")
     wait "$lister_pid"
     listing=$(cat "$WORK/lister.txt")
+    # Listings wrk had sent before it stopped are still being answered (up to a second each on the
+    # baseline): let them end before the next measurement.
+    sleep 4
     samples[$name,idle50]+="$(wrk_ms "$idle" 50) "
     samples[$name,idle99]+="$(wrk_ms "$idle" 99) "
     samples[$name,loaded50]+="$(wrk_ms "$loaded" 50) "

@@ -10,11 +10,12 @@ extension StoreState {
     }
 
     /// Stores `new` in place of `old` (the same task, perhaps in another status), keeping the status
-    /// positions exact. `ownerFrom` is a position at or before the task's in its owner's list, when known.
-    mutating func replace(_ old: MissionTask, with new: MissionTask, ownerFrom: Int = 0, desktopPosition: Int? = nil) {
+    /// positions exact. The task's positions in its owner's and its desktop's lists are searched for
+    /// unless given.
+    mutating func replace(_ old: MissionTask, with new: MissionTask, ownerPosition: Int? = nil, desktopPosition: Int? = nil) {
         tasks[new.id] = new
         guard old.status != new.status else { return }
-        if let position = position(of: old, in: taskIDsByOwner[old.ownerID] ?? [], from: ownerFrom) {
+        if let position = ownerPosition ?? position(of: old, in: taskIDsByOwner[old.ownerID] ?? [], from: 0) {
             taskStatusesByOwner[old.ownerID]?.move(position, from: old.status, to: new.status)
         }
         if let position = desktopPosition ?? position(of: old, in: taskIDsByDesktop[old.desktopID] ?? [], from: 0) {
@@ -34,8 +35,9 @@ extension StoreState {
         for position in positions {
             guard let task = tasks[ids[position]], !task.status.isFinished else { continue }
             // The desktop's tasks come in ordinal order, so each is found in its owner's list after the last.
-            ownerPosition = self.position(of: task, in: taskIDsByOwner[task.ownerID] ?? [], from: ownerPosition) ?? ownerPosition
-            replace(task, with: task.moved(to: .cancelled, at: time), ownerFrom: ownerPosition, desktopPosition: position)
+            let found = self.position(of: task, in: taskIDsByOwner[task.ownerID] ?? [], from: ownerPosition)
+            ownerPosition = found ?? ownerPosition
+            replace(task, with: task.moved(to: .cancelled, at: time), ownerPosition: found, desktopPosition: position)
             cancelled.append(task.id)
         }
         return cancelled
