@@ -26,20 +26,42 @@ extension StoreState {
     /// Cancels every unfinished task of the desktop at `time`, oldest first, and returns their ids. Reads
     /// only those tasks (found by their status positions), not the desktop's finished ones.
     mutating func cancelUnfinishedTasks(onDesktop desktopID: DesktopID, at time: Timestamp) -> [TaskID] {
-        guard let ids = taskIDsByDesktop[desktopID] else { return [] }
+        guard let ids = taskIDsByDesktop[desktopID], let newest = ids.last, let ownerID = tasks[newest]?.ownerID else { return [] }
         // Positions first, so the status positions are not shared (and copied) while they change below.
         let positions = unfinishedPositions(onDesktop: desktopID)
+        // A desktop's tasks all have its owner: both position lists are taken out of their maps once, not
+        // looked up per task, and put back at the end.
+        let ownerIDs = taskIDsByOwner[ownerID] ?? []
+        var ownerStatuses = taskStatusesByOwner.removeValue(forKey: ownerID)
+        var desktopStatuses = taskStatusesByDesktop.removeValue(forKey: desktopID)
         var cancelled: [TaskID] = []
         cancelled.reserveCapacity(positions.count)
+        var strays: [(old: MissionTask, new: MissionTask)] = []
         var ownerPosition = 0
         for position in positions {
             guard let task = tasks[ids[position]], !task.status.isFinished else { continue }
-            // The desktop's tasks come in ordinal order, so each is found in its owner's list after the last.
-            let found = self.position(of: task, in: taskIDsByOwner[task.ownerID] ?? [], from: ownerPosition)
-            ownerPosition = found ?? ownerPosition
-            replace(task, with: task.moved(to: .cancelled, at: time), ownerPosition: found, desktopPosition: position)
+            let moved = task.moved(to: .cancelled, at: time)
             cancelled.append(task.id)
+            guard task.ownerID == ownerID else {
+                strays.append((task, moved))
+                continue
+            }
+            tasks[task.id] = moved
+            desktopStatuses?.move(position, from: task.status, to: .cancelled)
+            // The desktop's tasks come in ordinal order, so each is in its owner's list after the last one
+            // found; with one desktop, right after it.
+            let found =
+                ownerPosition < ownerIDs.count && ownerIDs[ownerPosition] == task.id
+                ? ownerPosition : self.position(of: task, in: ownerIDs, from: ownerPosition)
+            if let found {
+                ownerStatuses?.move(found, from: task.status, to: .cancelled)
+                ownerPosition = found + 1
+            }
         }
+        taskStatusesByOwner[ownerID] = ownerStatuses
+        taskStatusesByDesktop[desktopID] = desktopStatuses
+        // Never met when the records are consistent (checked on creation and restore); kept exact all the same.
+        for stray in strays { replace(stray.old, with: stray.new) }
         return cancelled
     }
 
