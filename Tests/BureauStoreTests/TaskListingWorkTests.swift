@@ -6,18 +6,23 @@ import Testing
 struct TaskListingWorkTests {
     static let taskCount = 200_000
 
+    // The big states are built once and kept for the life of the test process: freeing megabytes of
+    // tables would leave large free chunks in the allocator, which other suites (heap thresholds) notice.
+    static let noneFailed = Result { try bigState { $0 % 2 == 0 ? .queued : .completed } }
+    static let oldestFailed = Result { try bigState { $0 < 3 ? .failed : .queued } }
+
     /// One user with `taskCount` tasks on one desktop, each of `status(index)`, restored from records (the
     /// way a snapshot is loaded) so that building it stays quick.
-    static func bigState(status: (Int) -> TaskStatus) throws -> (state: StoreState, user: UserID, desktop: DesktopID) {
+    static func bigState(count: Int = taskCount, status: (Int) -> TaskStatus) throws -> (state: StoreState, user: UserID, desktop: DesktopID) {
         let user = StoreFixtures.user()
         let desktop = StoreFixtures.desktop(owner: user.id, ordinal: 2)
         var tasks: [MissionTask] = []
-        tasks.reserveCapacity(taskCount)
-        for index in 0..<taskCount {
+        tasks.reserveCapacity(count)
+        for index in 0..<count {
             tasks.append(StoreFixtures.task(owner: user.id, desktop: desktop.id, ordinal: UInt64(index + 3), status: status(index)))
         }
         let state = try StoreState(
-            sequence: UInt64(taskCount + 2),
+            sequence: UInt64(count + 2),
             users: [user],
             apiKeys: [],
             desktops: [desktop],
@@ -47,7 +52,7 @@ struct TaskListingWorkTests {
 
     @Test("?status=failed&limit=1 over 200,000 tasks of which none failed reads no more than a page's worth")
     func noMatch() throws {
-        let (state, user, desktop) = try Self.bigState { $0 % 2 == 0 ? .queued : .completed }
+        let (state, user, desktop) = try Self.noneFailed.get()
         for filter in [nil, desktop] {
             for before in [nil, UInt64(Self.taskCount / 2), .max] {
                 let (visits, page) = Self.listing(state, user, desktop: filter, status: .failed, before: before, limit: 1)
@@ -61,7 +66,7 @@ struct TaskListingWorkTests {
     @Test("the only matches, at the far end of 200,000 tasks, cost a page's reads, and so does each page after")
     func farMatches() throws {
         // The three oldest tasks failed; every other task is queued.
-        let (state, user, desktop) = try Self.bigState { $0 < 3 ? .failed : .queued }
+        let (state, user, desktop) = try Self.oldestFailed.get()
         for filter in [nil, desktop] {
             let (visits, page) = Self.listing(state, user, desktop: filter, status: .failed, limit: 2)
             #expect(page.items.map(\.ordinal) == [5, 4])
@@ -76,7 +81,8 @@ struct TaskListingWorkTests {
 
     @Test("a status change and a cancelling desktop deletion keep the bound (the positions follow the tasks)")
     func afterChanges() throws {
-        var (state, user, desktop) = try Self.bigState { _ in .queued }
+        // Changed, so smaller: still far more tasks than a page.
+        var (state, user, desktop) = try Self.bigState(count: 20_000) { _ in .queued }
         let oldest = try #require(state.taskIDsByOwner[user]?.first)
         try state.applyNext(.taskUpdated(TaskChange(id: oldest, status: .running, result: nil, at: StoreFixtures.t0)))
         try state.applyNext(.taskUpdated(TaskChange(id: oldest, status: .failed, result: nil, at: StoreFixtures.t0)))
@@ -94,7 +100,7 @@ struct TaskListingWorkTests {
 
     @Test("another user's listing of a desktop reads one task, not the desktop's 200,000")
     func strangerOnDesktop() throws {
-        let (state, _, desktop) = try Self.bigState { _ in .queued }
+        let (state, _, desktop) = try Self.noneFailed.get()
         let (visits, page) = Self.listing(state, UserID.random(), desktop: desktop, status: nil, limit: 50)
         #expect(page.items.isEmpty)
         #expect(visits <= 1)
