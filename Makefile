@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release test lint format bench bench-stream clean
+.PHONY: run build release test lint format bench bench-stream bench-fairness clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -42,6 +42,11 @@ bench: release
 bench-stream: release
 	$(SWIFT) build -c release --product BureauBenchmarks
 	python3 scripts/bench-stream.py 5000 20
+
+## bench-fairness: another user's latency while one user lists a 1,000,000-task account, against the
+## baseline BASE (default: the merge base with main) built in .build-base/ (needs wrk, python3)
+bench-fairness: release
+	bash scripts/bench-fairness.sh
 
 clean:
 	rm -rf .build

@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=.build/release/bureau
+BIN=${BIN:-.build/release/bureau}
+# CONFIG: the configuration to serve (an older binary may need the configuration of its own version).
+CONFIG=${CONFIG:-fixtures/demo.yaml}
 DURATION=${1:-8}
 ROUNDS=${ROUNDS:-5}
 SERVER_CPU=(); CLIENT_CPU=()
@@ -22,14 +24,14 @@ WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
-KEY=$(sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' fixtures/demo.yaml | head -n 1)
+KEY=$(sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' "$CONFIG" | head -n 1)
 
 # start_server NAME [flags...]: serves the demo config on a free port; sets URL_NAME and PID_NAME.
 start_server() {
     local name=$1
     shift
     mkdir -p "$WORK/$name"
-    "${SERVER_CPU[@]}" "$BIN" serve --config fixtures/demo.yaml --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
+    "${SERVER_CPU[@]}" "$BIN" serve --config "$CONFIG" --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
         --log-level warning "$@" >"$WORK/$name/out" 2>"$WORK/$name/err" &
     local pid=$!
     PIDS+=("$pid")

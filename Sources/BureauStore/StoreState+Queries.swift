@@ -30,7 +30,7 @@ extension StoreState {
         let ids = desktopIDsByOwner[userID] ?? []
         var start = 0
         if let after {
-            start = Self.firstIndex(in: ids, where: { (desktops[$0]?.ordinal ?? 0) > after })
+            start = Self.firstIndex(in: ids[...]) { (desktops[$0]?.ordinal ?? 0) > after }
         }
         let slice = ids[start..<min(ids.count, start + limit)]
         let items = slice.compactMap { desktops[$0] }
@@ -39,6 +39,10 @@ extension StoreState {
     }
 
     /// A page of the user's tasks, newest first, optionally filtered, starting before the task with ordinal `before`.
+    ///
+    /// Reads only the tasks it returns, plus O(log n) to find `before`: a filter by status walks the status
+    /// positions of the list (the owner's, or the desktop's), never the tasks that do not match, so however
+    /// many tasks one user has, the shared lock is held for a time bounded by the page.
     public func tasks(
         of userID: UserID,
         desktopID: DesktopID?,
@@ -46,26 +50,54 @@ extension StoreState {
         before: UInt64?,
         limit: Int
     ) -> Page<MissionTask> {
-        let ids = desktopID.map { taskIDsByDesktop[$0] ?? [] } ?? taskIDsByOwner[userID] ?? []
+        var visits = 0
+        return tasks(of: userID, desktopID: desktopID, status: status, before: before, limit: limit, visits: &visits)
+    }
+
+    /// ``tasks(of:desktopID:status:before:limit:)``, adding to `visits` the number of task records it read.
+    func tasks(
+        of userID: UserID,
+        desktopID: DesktopID?,
+        status: TaskStatus?,
+        before: UInt64?,
+        limit: Int,
+        visits: inout Int
+    ) -> Page<MissionTask> {
+        let empty = Page<MissionTask>(items: [], next: nil)
+        let ids: [TaskID]
+        let statuses: TaskStatusPositions?
+        if let desktopID {
+            (ids, statuses) = (taskIDsByDesktop[desktopID] ?? [], taskStatusesByDesktop[desktopID])
+            // A desktop's tasks all have its owner (checked on creation and on restore): one look tells whose they are.
+            visits += ids.isEmpty ? 0 : 1
+            guard let newest = ids.last, tasks[newest]?.ownerID == userID else { return empty }
+        } else {
+            (ids, statuses) = (taskIDsByOwner[userID] ?? [], taskStatusesByOwner[userID])
+        }
         var end = ids.count
         if let before {
-            end = Self.firstIndex(in: ids, where: { (tasks[$0]?.ordinal ?? 0) >= before })
+            end = Self.firstIndex(in: ids[...]) { id in
+                visits += 1
+                return (tasks[id]?.ordinal ?? 0) >= before
+            }
+        }
+        // The position of the next match below `end`, from the status positions when filtering by status.
+        func previous(before end: Int) -> Int? {
+            guard let status else { return end > 0 ? end - 1 : nil }
+            return statuses?.last(status, before: end)
         }
         var items: [MissionTask] = []
-        var index = end - 1
-        while index >= 0, items.count < limit {
-            if let task = tasks[ids[index]], task.ownerID == userID, status == nil || task.status == status {
-                items.append(task)
-            }
-            index -= 1
-        }
+        items.reserveCapacity(max(0, min(limit, end)))
         var more = false
-        while index >= 0 {
-            if let task = tasks[ids[index]], task.ownerID == userID, status == nil || task.status == status {
+        while let position = previous(before: end) {
+            // One match past a full page only says that there is a next page.
+            guard items.count < limit else {
                 more = true
                 break
             }
-            index -= 1
+            visits += 1
+            if let task = tasks[ids[position]], task.ownerID == userID { items.append(task) }
+            end = position
         }
         return Page(items: items, next: more ? items.last?.ordinal : nil)
     }
@@ -80,17 +112,5 @@ extension StoreState {
     /// ``Mutation/idempotencyExpired(_:)``). A scan of the records kept: at most a day of keyed creations.
     public func hasExpiredIdempotencyRecords(at now: Timestamp) -> Bool {
         idempotency.values.contains { $0.hasExpired(at: now) }
-    }
-
-    /// Binary search over ids kept in ascending ordinal order: the first index whose element satisfies `predicate`
-    /// (which must be false then true along the array).
-    private static func firstIndex<ID>(in ids: [ID], where predicate: (ID) -> Bool) -> Int {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let mid = (low + high) / 2
-            if predicate(ids[mid]) { high = mid } else { low = mid + 1 }
-        }
-        return low
     }
 }

@@ -80,46 +80,84 @@ extension StoreState {
     /// Tasks come grouped by owner, so the owner's check and each index's lookup happen once per run of
     /// tasks sharing an owner or a desktop, not once per task; the maps are sized up front; and the
     /// records are moved out of `tasks` rather than copied, so nothing is left to release afterwards.
+    /// Each owner's and each desktop's tasks must come in ascending ordinal order (listings search by it),
+    /// and the tasks of a desktop that no longer exists must still share one owner.
     private mutating func restoreTasks(_ tasks: consuming [MissionTask]) throws(InconsistentState) {
         self.tasks.reserveCapacity(tasks.count)
         taskIDsByOwner.reserveCapacity(users.count)
         taskIDsByDesktop.reserveCapacity(desktops.count)
         var checkedOwner: UserID?
-        var checkedDesktop: (id: DesktopID, ownerID: UserID?)?
-        var ownerRun: (ownerID: UserID, ids: [TaskID])?
-        var desktopRun: (desktopID: DesktopID, ids: [TaskID])?
+        var ownerRun = TaskRun<UserID>()
+        var desktopRun = TaskRun<DesktopID>()
+        // The newest ordinal of each list and the owner of each desktop's tasks, for runs that continue a list.
+        var ownerNewest: [UserID: UInt64] = [:]
+        var desktopNewest: [DesktopID: (ordinal: UInt64?, ownerID: UserID)] = [:]
+        var desktopOwner: UserID?
         for index in tasks.indices {
             let (id, ownerID, desktopID) = (tasks[index].id, tasks[index].ownerID, tasks[index].desktopID)
+            let (ordinal, status) = (tasks[index].ordinal, tasks[index].status)
             if checkedOwner != ownerID {
                 guard users[ownerID] != nil else { throw InconsistentState(reason: "task \(id) belongs to unknown user \(ownerID)") }
                 checkedOwner = ownerID
             }
-            if checkedDesktop?.id != desktopID {
-                checkedDesktop = (desktopID, desktops[desktopID]?.ownerID)
+            if ownerRun.key != ownerID {
+                if let key = ownerRun.key { ownerNewest[key] = ownerRun.newest }
+                Self.flush(&ownerRun, into: &taskIDsByOwner, &taskStatusesByOwner)
+                ownerRun = TaskRun(key: ownerID, after: ownerNewest[ownerID])
             }
-            // A deleted desktop leaves its tasks behind, so only a desktop that still exists is checked.
-            if let desktopOwner = checkedDesktop?.ownerID, desktopOwner != ownerID {
-                throw InconsistentState(reason: "task \(id) is on a desktop of another user")
+            if desktopRun.key != desktopID {
+                if let key = desktopRun.key, let desktopOwner { desktopNewest[key] = (desktopRun.newest, desktopOwner) }
+                Self.flush(&desktopRun, into: &taskIDsByDesktop, &taskStatusesByDesktop)
+                desktopRun = TaskRun(key: desktopID, after: desktopNewest[desktopID]?.ordinal)
+                // A deleted desktop leaves its tasks behind: they must still share one owner.
+                desktopOwner = desktops[desktopID]?.ownerID ?? desktopNewest[desktopID]?.ownerID ?? ownerID
             }
-            if ownerRun?.ownerID == ownerID {
-                ownerRun?.ids.append(id)
-            } else {
-                if let run = ownerRun { taskIDsByOwner[run.ownerID, default: []].append(contentsOf: run.ids) }
-                ownerRun = (ownerID, [id])
-            }
-            if desktopRun?.desktopID == desktopID {
-                desktopRun?.ids.append(id)
-            } else {
-                if let run = desktopRun { taskIDsByDesktop[run.desktopID, default: []].append(contentsOf: run.ids) }
-                desktopRun = (desktopID, [id])
+            guard desktopOwner == ownerID else { throw InconsistentState(reason: "task \(id) is on a desktop of another user") }
+            guard ownerRun.append(id, ordinal: ordinal, status: status), desktopRun.append(id, ordinal: ordinal, status: status) else {
+                throw InconsistentState(reason: "task \(id) comes after a newer task of its owner or desktop")
             }
         }
-        if let run = ownerRun { taskIDsByOwner[run.ownerID, default: []].append(contentsOf: run.ids) }
-        if let run = desktopRun { taskIDsByDesktop[run.desktopID, default: []].append(contentsOf: run.ids) }
+        Self.flush(&ownerRun, into: &taskIDsByOwner, &taskStatusesByOwner)
+        Self.flush(&desktopRun, into: &taskIDsByDesktop, &taskStatusesByDesktop)
         // The map has no order, so the records can be taken from the end, each moved rather than copied.
         while let task = tasks.popLast() {
             let id = task.id
             guard self.tasks.updateValue(task, forKey: id) == nil else { throw InconsistentState(reason: "task \(id) appears twice") }
         }
+    }
+
+    /// Adds the run's tasks to the end of their list and of its status positions, and empties the run.
+    private static func flush<Key: Hashable>(
+        _ run: inout TaskRun<Key>,
+        into ids: inout [Key: [TaskID]],
+        _ statuses: inout [Key: TaskStatusPositions]
+    ) {
+        guard let key = run.key, !run.ids.isEmpty else { return }
+        ids[key, default: []].append(contentsOf: run.ids)
+        statuses[key, default: TaskStatusPositions()].append(contentsOf: run.statuses)
+        run = TaskRun()
+    }
+}
+
+/// Consecutive tasks of one owner or one desktop met while restoring, added to their lists in one go.
+private struct TaskRun<Key: Hashable> {
+    var key: Key?
+    var ids: [TaskID] = []
+    var statuses: [TaskStatus] = []
+    /// The ordinal of the list's newest task so far.
+    var newest: UInt64?
+
+    init(key: Key? = nil, after newest: UInt64? = nil) {
+        self.key = key
+        self.newest = newest
+    }
+
+    /// Adds a task unless it is not newer than the one before it in its list.
+    mutating func append(_ id: TaskID, ordinal: UInt64, status: TaskStatus) -> Bool {
+        if let newest, newest >= ordinal { return false }
+        newest = ordinal
+        ids.append(id)
+        statuses.append(status)
+        return true
     }
 }

@@ -23,6 +23,11 @@ public struct StoreState: Sendable, Equatable {
     public internal(set) var taskIDsByOwner: [UserID: [TaskID]] = [:]
     /// Tasks of each desktop in creation order.
     public internal(set) var taskIDsByDesktop: [DesktopID: [TaskID]] = [:]
+    /// For each list of ``taskIDsByOwner``, the positions of its tasks by status, so that a filtered listing
+    /// reads only the tasks it returns (derived, never persisted).
+    var taskStatusesByOwner: [UserID: TaskStatusPositions] = [:]
+    /// For each list of ``taskIDsByDesktop``, the positions of its tasks by status.
+    var taskStatusesByDesktop: [DesktopID: TaskStatusPositions] = [:]
 
     /// Remembered `Idempotency-Key`s of task creations.
     public internal(set) var idempotency: [IdempotencyScope: IdempotencyRecord] = [:]
@@ -95,6 +100,10 @@ extension StoreState {
             guard tasks[creation.task.id] == nil else { throw fail("task \(creation.task.id) exists") }
             guard let desktop = desktops[creation.task.desktopID] else { throw fail("unknown desktop \(creation.task.desktopID)") }
             guard desktop.ownerID == creation.task.ownerID else { throw fail("desktop belongs to another user") }
+            // Listings find positions by ordinal, so each list must stay in ascending ordinal order.
+            guard newestOrdinal(ofOwner: creation.task.ownerID).map({ $0 < creation.task.ordinal }) ?? true,
+                newestOrdinal(onDesktop: creation.task.desktopID).map({ $0 < creation.task.ordinal }) ?? true
+            else { throw fail("task \(creation.task.id) is not newer than the tasks before it") }
         case .taskUpdated(let change):
             guard let task = tasks[change.id] else { throw fail("unknown task \(change.id)") }
             guard task.status.canMove(to: change.status) else {
@@ -151,23 +160,14 @@ extension StoreState {
             guard let desktop = desktops.removeValue(forKey: change.id) else { return [] }
             desktopIDsByOwner[desktop.ownerID]?.removeAll { $0 == desktop.id }
             if desktopIDsByOwner[desktop.ownerID]?.isEmpty == true { desktopIDsByOwner[desktop.ownerID] = nil }
-            var cancelled: [TaskID] = []
-            for taskID in taskIDsByDesktop[desktop.id] ?? [] {
-                guard let task = tasks[taskID], !task.status.isFinished else { continue }
-                tasks[taskID] = task.moved(to: .cancelled, at: change.at)
-                cancelled.append(taskID)
-            }
-            deletion = (desktop, cancelled)
+            deletion = (desktop, cancelUnfinishedTasks(onDesktop: desktop.id, at: change.at))
         case .taskCreated(let creation):
-            let task = creation.task
-            tasks[task.id] = task
-            taskIDsByOwner[task.ownerID, default: []].append(task.id)
-            taskIDsByDesktop[task.desktopID, default: []].append(task.id)
+            indexNewTask(creation.task)
             if let record = creation.idempotency {
                 idempotency[IdempotencyScope(userID: record.userID, key: record.key)] = record
             }
         case .taskUpdated(let change):
-            if let task = tasks[change.id] { tasks[change.id] = task.moved(to: change.status, result: change.result, at: change.at) }
+            if let task = tasks[change.id] { replace(task, with: task.moved(to: change.status, result: change.result, at: change.at)) }
         case .sessionCreated, .sessionEnded, .sessionsUsed, .sessionsPruned:
             applySession(mutation)
         case .idempotencyExpired(let expiry):
