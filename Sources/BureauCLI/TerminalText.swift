@@ -32,7 +32,7 @@ public enum TerminalText {
     }
 
     /// JSON text (as `JSONEncoder` writes it: control characters inside strings already escaped) with
-    /// every other character ``escaped(_:)`` would escape written as a JSON `\uXXXX` escape instead: the
+    /// every other character ``escaped(_:)`` would escape written as a JSON `\u` escape (four hex digits) instead: the
     /// document means the same, and a terminal shows it as it is. Line feeds, which pretty-printing puts
     /// between values, stay.
     public static func escapedJSON(_ json: some StringProtocol) -> String {
