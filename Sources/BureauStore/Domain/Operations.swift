@@ -55,7 +55,8 @@ public struct Operations: Sendable {
                 !policy.sessionLifetime.hasExpired(createdAt: session.createdAt, lastSeenAt: sessionLastSeen(session), at: now())
             else { throw StoreError.credentialEnded(principal.credential) }
         }
-        guard state.users[principal.userID] != nil else { throw StoreError.credentialEnded(principal.credential) }
+        // No user lookup: a key or session record exists only for an existing user (the store validates
+        // that), users are never deleted, and the record's user was compared above.
     }
 
     /// Runs `body` on the current state after checking the requester's credential, under the read lock.
