@@ -64,7 +64,7 @@ public struct BureauServices: Sendable {
             limits: rateLimits,
             sessions: sessions,
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
-            publicRoutes: [SessionsController.devLoginPath],
+            publicRoutes: [SessionsController.devLoginPath, SessionsController.providersPath],
             queryKeyRoute: ActivityController.streamPath
         )
         let hub = ActivityHub(

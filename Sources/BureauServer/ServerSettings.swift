@@ -27,6 +27,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var cookieSecure: Bool = true
     /// `auth.dev_login`: serve `POST /api/auth/dev-login`.
     public var devLogin: Bool = false
+    /// The configured sign-in providers, in the order the sign-in page shows them
+    /// (`GET /api/auth/providers`).
+    public var signInProviders: [SignInProviderListing] = []
     /// `auth.session_idle_seconds`: a session unused this long ends.
     public var sessionIdleSeconds: Int = 86_400
     /// `auth.session_absolute_seconds`: a session ends this long after it started, whatever its use.
@@ -53,5 +56,19 @@ public struct ServerSettings: Sendable, Equatable {
     /// The session timeouts.
     public var sessionLifetime: SessionLifetime {
         SessionLifetime(idleSeconds: sessionIdleSeconds, absoluteSeconds: sessionAbsoluteSeconds)
+    }
+}
+
+/// One sign-in provider as the sign-in page lists it: its name in the URL (`/api/auth/oauth/{name}`)
+/// and the words on its button.
+public struct SignInProviderListing: Sendable, Equatable {
+    /// The provider's name in `/api/auth/oauth/{name}` (`github`, `google`, or an `auth.oidc.NAME`).
+    public var name: String
+    /// What the sign-in button says ("GitHub", "Google", or `auth.oidc.NAME.display_name`).
+    public var displayName: String
+
+    public init(name: String, displayName: String) {
+        self.name = name
+        self.displayName = displayName
     }
 }

@@ -131,6 +131,30 @@ struct SessionsTests {
         #expect(disabled.store.read { $0.sessions.isEmpty })
     }
 
+    @Test("the sign-in options are public and name each provider, its sign-in URL and the dev-login switch, nothing secret")
+    func signInOptions() async throws {
+        let session = SessionHarness {
+            $0.signInProviders = [
+                SignInProviderListing(name: "github", displayName: "GitHub"),
+                SignInProviderListing(name: "keycloak", displayName: "Company \"SSO\""),
+            ]
+        }
+        try await session.harness.application.test(.router) { client in
+            let response = try await client.send(.get, "/api/auth/providers")
+            #expect(response.status == .ok)
+            #expect(
+                String(buffer: response.body)
+                    == #"{"data":[{"name":"github","displayName":"GitHub","signInUrl":"/api/auth/oauth/github"},"#
+                    + #"{"name":"keycloak","displayName":"Company \"SSO\"","signInUrl":"/api/auth/oauth/keycloak"}],"devLogin":true}"#
+            )
+        }
+        let plain = SessionHarness { $0.devLogin = false }
+        try await plain.harness.application.test(.router) { client in
+            let response = try await client.send(.get, "/api/auth/providers")
+            #expect(String(buffer: response.body) == #"{"data":[],"devLogin":false}"#)
+        }
+    }
+
     @Test("dev-login from another site's page is refused; from ours, or from curl (no headers), it works")
     func crossSiteLogin() async throws {
         let session = SessionHarness()

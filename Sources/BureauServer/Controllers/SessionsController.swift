@@ -9,6 +9,8 @@ struct SessionsController {
     /// The development login's path: it answers without credentials (``APIAccessMiddleware/publicPaths``);
     /// when `auth.dev_login` is off it is not routed at all, so it answers 404 like any absent endpoint.
     static let devLoginPath = "/api/auth/dev-login"
+    /// The sign-in options: public, so the sign-in page can show them before anyone is signed in.
+    static let providersPath = "/api/auth/providers"
 
     let issuer: SessionIssuer
     let cookie: SessionCookie
@@ -25,6 +27,7 @@ struct SessionsController {
     var endpoints: RouteCollection<BureauRequestContext> {
         let routes = RouteCollection(context: BureauRequestContext.self)
         if settings.devLogin { routes.post("dev-login", use: devLogin) }
+        routes.get("providers", use: providers)
         routes.post("logout", use: logout)
         return routes
     }
@@ -48,6 +51,34 @@ struct SessionsController {
             AuthController.MeRepresentation(user: started.user, credential: .session(started.session.id)),
             headers: headers
         )
+    }
+
+    /// How a person can sign in here: `{"data": [{"name", "displayName", "signInUrl"}], "devLogin": bool}`,
+    /// the configured providers in order and whether the development login is on. Nothing secret: no
+    /// client id, no endpoint of the provider.
+    @Sendable func providers(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        JSONResponse.make(SignInOptionsRepresentation(providers: settings.signInProviders, devLogin: settings.devLogin))
+    }
+
+    struct SignInOptionsRepresentation: JSONRepresentable {
+        let providers: [SignInProviderListing]
+        let devLogin: Bool
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { json in
+                json.key("data")
+                json.array { array in
+                    for provider in providers {
+                        array.object { item in
+                            item.field("name", provider.name)
+                            item.field("displayName", provider.displayName)
+                            item.field("signInUrl", "/api/auth/oauth/\(provider.name)")
+                        }
+                    }
+                }
+                json.field("devLogin", devLogin)
+            }
+        }
     }
 
     /// Ends the request's session on the server, closes the activity streams it opened, and clears the

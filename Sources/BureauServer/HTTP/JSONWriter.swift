@@ -93,6 +93,11 @@ struct JSONWriter {
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
+    mutating func boolean(_ value: Bool) {
+        separate()
+        write(value ? "true" : "false")
+    }
+
     mutating func null() {
         separate()
         write("null")
@@ -108,6 +113,12 @@ struct JSONWriter {
     mutating func timestamp(_ time: Timestamp) {
         separate()
         writeQuoted(width: Timestamp.rfc3339Width) { time.writeRFC3339(into: $0) }
+    }
+
+    /// `"name": true|false`.
+    mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        boolean(value)
     }
 
     /// `"name": "value"` (or `null`).
