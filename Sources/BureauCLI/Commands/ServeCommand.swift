@@ -5,6 +5,7 @@ import BureauStore
 import Foundation
 import Hummingbird
 import Logging
+import UnixSignals
 
 /// `bureau serve`: run the server.
 struct ServeCommand: AsyncParsableCommand {
@@ -79,6 +80,20 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so scripts and tests that start the binary see it at once.
             FileHandle.standardOutput.write(Data("Bureau is serving on \(TerminalText.escaped(url))\n".utf8))
         }
+        // SIGTERM or SIGINT starts the graceful shutdown (stop accepting, let requests in progress finish
+        // within http.shutdown_grace_seconds, end the streams, final snapshot, exit 0); a second one
+        // while it runs exits at once. Every acknowledged write is already in the log.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let secondSignal = Task {
+            var seen = 0
+            for await signal in signals {
+                seen += 1
+                guard seen > 1 else { continue }
+                logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"])
+                Foundation.exit(128 + signal.rawValue)
+            }
+        }
+        defer { secondSignal.cancel() }
         try await app.runService()
         directory.unlock()
     }
