@@ -66,6 +66,27 @@ struct ServeCommandTests {
         #expect(!badSeed.stderr.contains("lb_k_notavalidkey"))
     }
 
+    @Test("--version prints the release and the commit the binary was built from")
+    func version() throws {
+        let outcome = try BureauProcess.run(["--version"])
+        #expect(outcome.status == 0)
+        let line = outcome.stdout.trimmingCharacters(in: .newlines)
+        let match = try #require(line.wholeMatch(of: /bureau (\d+)\.(\d+)\.(\d+) \(commit ([0-9a-f]{12}(-modified)?|unknown)\)/))
+        // Built from a git checkout (as the tests are), the commit is this checkout's.
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", BureauProcess.fixtures.deletingLastPathComponent().path, "rev-parse", "--short=12", "HEAD"]
+        let pipe = Pipe()
+        git.standardOutput = pipe
+        git.standardError = FileHandle.nullDevice
+        try git.run()
+        git.waitUntilExit()
+        let head = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if git.terminationStatus == 0 {
+            #expect(match.output.4.hasPrefix(head), "built from \(head), says \(line)")
+        }
+    }
+
     @Test("--help works for every command")
     func help() throws {
         for command in [["--help"], ["serve", "--help"], ["config", "check", "--help"]] {
