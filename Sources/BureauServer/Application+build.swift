@@ -30,19 +30,24 @@ public struct BureauServices: Sendable {
     public let connections: ClientConnections
     /// The one access decision for `/api` requests (keys, sessions, limits, CSRF).
     public let gate: AccessGate
+    /// Where each request's log record goes.
+    public let requestLog: any RequestLog
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
-    /// (default: the format and bcrypt at `auth.bcrypt_cost`).
+    /// (default: the format and bcrypt at `auth.bcrypt_cost`); request records go to `requestLog` (default:
+    /// the request's logger, at once).
     public init(
         store: BureauStore,
         settings: ServerSettings,
         clock: any MonotonicClock = SystemMonotonicClock(),
         logger: Logger = Logger(label: "bureau.rate-limits"),
         isWritable: @escaping @Sendable () -> Bool = { true },
-        minter: (any APIKeyMinter)? = nil
+        minter: (any APIKeyMinter)? = nil,
+        requestLog: any RequestLog = LoggerRequestLog()
     ) {
         self.store = store
+        self.requestLog = requestLog
         self.settings = settings
         self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
@@ -86,7 +91,7 @@ public struct BureauServices: Sendable {
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(log: services.requestLog))
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(
         middleware: APIAccessMiddleware(

@@ -33,7 +33,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { extra["http.port"] = String(port) }
         let configuration = try options.load(extra: extra)
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in LineLogHandler.standardError(label: label, level: level) }
+        // Every line goes through one writer thread, in batches; request lines are formatted there too.
+        let writer = LogWriter(format: configuration.logFormat)
+        defer { writer.close() }
+        switch configuration.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                LineLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                JSONLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
+            }
+        }
         let logger = Logger(label: "bureau")
 
         HeapThresholds.pin()
@@ -58,7 +70,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger: storageLogger
         )
         let store = BureauStore(state: recovered.state, journal: journal, logger: Logger(label: "bureau.store"))
-        let services = BureauServices(store: store, settings: configuration.server, isWritable: { journal.isWritable })
+        let services = BureauServices(
+            store: store,
+            settings: configuration.server,
+            isWritable: { journal.isWritable },
+            requestLog: WriterRequestLog(writer: writer)
+        )
         let snapshots = SnapshotService(
             snapshotter: Snapshotter(directory: directory, journal: journal, logger: storageLogger),
             journal: journal,
@@ -90,6 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
                 seen += 1
                 guard seen > 1 else { continue }
                 logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"])
+                writer.close()
                 Foundation.exit(128 + signal.rawValue)
             }
         }

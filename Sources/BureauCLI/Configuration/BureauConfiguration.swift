@@ -25,6 +25,8 @@ public struct BureauConfiguration: Sendable {
     public var replayEvents: Int
     /// `log.level`.
     public var logLevel: Logger.Level
+    /// `log.format`.
+    public var logFormat: LogFormat
     /// The raw validated values, for settings that later modules read by key (`rate_limits.*`).
     let values: LoadedConfiguration
     /// The `seed` section, if the file has one.
@@ -60,6 +62,7 @@ public struct BureauConfiguration: Sendable {
         heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
         replayEvents = loaded.integer("stream.replay_events")
         logLevel = Logger.Level(rawValue: loaded.string("log.level")) ?? .info
+        logFormat = LogFormat(rawValue: loaded.string("log.format")) ?? .text
         values = loaded
         seed = loaded.seed
     }

@@ -131,6 +131,12 @@ extension ConfigurationKey {
             defaultValue: "info",
             summary: "log verbosity"
         ),
+        .init(
+            name: "log.format",
+            kind: .choice(LogFormat.allCases.map(\.rawValue)),
+            defaultValue: "text",
+            summary: "text (key=value lines) or json (one object per line)"
+        ),
     ]
 
     /// Keys by name.
