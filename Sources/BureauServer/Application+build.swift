@@ -32,6 +32,8 @@ public struct BureauServices: Sendable {
     public let gate: AccessGate
     /// Where each request's log record goes.
     public let requestLog: any RequestLog
+    /// Every instrument, served at `/metrics`.
+    public let metrics: ServerMetrics
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
@@ -44,14 +46,17 @@ public struct BureauServices: Sendable {
         logger: Logger = Logger(label: "bureau.rate-limits"),
         isWritable: @escaping @Sendable () -> Bool = { true },
         minter: (any APIKeyMinter)? = nil,
-        requestLog: any RequestLog = LoggerRequestLog()
+        requestLog: any RequestLog = LoggerRequestLog(),
+        metrics: ServerMetrics = ServerMetrics()
     ) {
         self.store = store
         self.requestLog = requestLog
+        self.metrics = metrics
+        let accessMetrics = AccessMetrics(factory: metrics.factory)
         self.settings = settings
         self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
-        self.verifier = APIKeyVerifier(store: store, hasher: hasher)
+        self.verifier = APIKeyVerifier(store: store, hasher: hasher, bcryptDuration: accessMetrics.bcryptDuration)
         self.rateLimits = APIRateLimits(settings: settings.rateLimits, clock: clock, logger: logger)
         let sessions = SessionVerifier(store: store, lifetime: settings.sessionLifetime)
         self.sessions = sessions
@@ -70,7 +75,8 @@ public struct BureauServices: Sendable {
             sessions: sessions,
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
             publicRoutes: [SessionsController.devLoginPath, SessionsController.providersPath],
-            queryKeyRoute: ActivityController.streamPath
+            queryKeyRoute: ActivityController.streamPath,
+            metrics: accessMetrics
         )
         let hub = ActivityHub(
             bufferLimit: settings.streamBufferEvents,
@@ -81,6 +87,7 @@ public struct BureauServices: Sendable {
         store.observe { hub.publish($0) }
         store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }
         store.observeDurability { hub.markDurable(through: $0) }
+        metrics.collect(from: self)
     }
 }
 
@@ -91,7 +98,7 @@ public struct BureauServices: Sendable {
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
-    router.add(middleware: RequestLogMiddleware(log: services.requestLog))
+    router.add(middleware: RequestLogMiddleware(log: services.requestLog, metrics: services.metrics))
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(
         middleware: APIAccessMiddleware(
@@ -103,6 +110,9 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
 
     let recording = RecordingRouter(router: router, table: routes)
     HealthController(isWritable: services.isWritable).register(on: recording)
+    if services.settings.metricsEnabled, services.settings.metricsPort == 0 {
+        MetricsController(metrics: services.metrics).register(on: recording)
+    }
     recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
     recording.addRoutes(
@@ -175,6 +185,22 @@ public func buildApplication(
         try await operations.expireIdempotencyRecords()
     }
     let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
+    // `/metrics` on a listener of its own when `metrics.port` is set (say, on an address only the monitoring reaches).
+    var metricsListener: [any Service] = []
+    if services.settings.metricsEnabled, services.settings.metricsPort > 0 {
+        let router = Router(context: BasicRequestContext.self)
+        MetricsController(metrics: services.metrics).register(on: router)
+        metricsListener.append(
+            Application(
+                router: router,
+                configuration: .init(
+                    address: .hostname(services.settings.metricsHost ?? services.settings.host, port: services.settings.metricsPort),
+                    serverName: nil
+                ),
+                logger: logger
+            )
+        )
+    }
     return Application(
         responder: buildResponder(services),
         server: httpServer(services),
@@ -184,7 +210,7 @@ public func buildApplication(
         ),
         // Shut down in reverse order: the server drains (open streams end on graceful shutdown, so they
         // never hold it up), key usage is flushed, then extra services (the final snapshot) run their last step.
-        services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat],
+        services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat] + metricsListener,
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

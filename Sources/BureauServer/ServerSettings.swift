@@ -48,6 +48,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxStreamsPerUser: Int = 16
     /// Signals (events, heartbeats) one activity stream may have queued before it is closed as too slow.
     public var streamBufferEvents: Int = 256
+    /// `metrics.enabled`: serve `GET /metrics`.
+    public var metricsEnabled: Bool = true
+    /// `metrics.host`: the address of the metrics listener of its own (default: `http.host`).
+    public var metricsHost: String?
+    /// `metrics.port`: a listener of its own for `/metrics` (then not served on the main one); 0 = none.
+    public var metricsPort: Int = 0
     /// `rate_limits.*`: the general limit, the failed-key blocker, exemptions and trusted proxies.
     public var rateLimits = RateLimitSettings()
 

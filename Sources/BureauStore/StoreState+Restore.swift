@@ -48,6 +48,8 @@ extension StoreState {
                     throw InconsistentState(reason: "key \(key.id) has a lookup id already in use")
                 }
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
+            } else {
+                revokedKeyLookupIDs.insert(key.lookupID)
             }
         }
         self.desktops.reserveCapacity(desktops.count)

@@ -11,6 +11,8 @@ public struct StoreState: Sendable, Equatable {
     public internal(set) var apiKeys: [APIKeyID: APIKeyRecord] = [:]
     /// Active keys only, by their public lookup id.
     public internal(set) var activeKeyIDsByLookup: [String: APIKeyID] = [:]
+    /// Lookup ids of revoked keys (so a refused key's reason can be told: unknown or revoked, for metrics).
+    public internal(set) var revokedKeyLookupIDs: Set<String> = []
     /// Active keys of each user, oldest first.
     public internal(set) var activeKeyIDsByUser: [UserID: [APIKeyID]] = [:]
 
@@ -141,6 +143,7 @@ extension StoreState {
             key.revokedAt = revocation.at
             apiKeys[key.id] = key
             activeKeyIDsByLookup[key.lookupID] = nil
+            revokedKeyLookupIDs.insert(key.lookupID)
             activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
             // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
             if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }

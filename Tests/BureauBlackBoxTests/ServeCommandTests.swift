@@ -64,6 +64,25 @@ struct ServeCommandTests {
         #expect(objects.contains { ($0["message"] as? String)?.contains("snapshot") == true || $0["label"] as? String == "bureau.storage" })
     }
 
+    @Test("metrics.port: /metrics on a listener of its own, and no longer on the main one")
+    func metricsListener() async throws {
+        let port = try ReverseProxyTests.Nginx.freePort()
+        let server = try BureauProcess(
+            serve: ["--config", BureauProcess.fixtures.appendingPathComponent("demo.yaml").path, "--data-dir", Self.temporaryDirectory()],
+            environment: ["BUREAU_METRICS_PORT": String(port)]
+        )
+        let (status, _) = try await server.request("GET", "api/desktops", headers: ["x-api-key": BureauProcess.demoKey])
+        #expect(status == 200)
+        let (main, _) = try await server.request("GET", "metrics")
+        #expect(main == 404)
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#"bureau_http_requests_total{route="/api/desktops",method="GET",status="200"} 1"#))
+        #expect(text.contains("bureau_log_fsync_duration_seconds_count"))
+        #expect(server.stop() == 0)
+    }
+
     @Test("serve with no file at all runs on the embedded defaults, overridden by BUREAU_* and flags")
     func embeddedDefaults() async throws {
         let server = try BureauProcess(serve: ["--data-dir", Self.temporaryDirectory()], environment: ["BUREAU_HTTP_MAX_BODY_BYTES": "2048"])

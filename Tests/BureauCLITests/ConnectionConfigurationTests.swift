@@ -50,6 +50,24 @@ struct ConnectionConfigurationTests {
         #expect(ConfigurationKey.byName["http.max_connections_per_client"]?.flagName == "--http-max-connections-per-client")
     }
 
+    @Test("metrics: on by default on the main listener; metrics.port moves it to a listener of its own; log.format")
+    func metricsAndLogFormat() throws {
+        let defaults = try BureauConfiguration.load(file: nil, environment: [:], flags: [:])
+        #expect(defaults.server.metricsEnabled && defaults.server.metricsPort == 0 && defaults.server.metricsHost == nil)
+        #expect(defaults.logFormat == .text)
+        let set = try BureauConfiguration.load(
+            file: nil,
+            environment: ["BUREAU_METRICS_PORT": "9464", "BUREAU_LOG_FORMAT": "json"],
+            flags: ["metrics.host": "10.0.0.5", "metrics.enabled": "false"]
+        )
+        #expect(!set.server.metricsEnabled && set.server.metricsPort == 9464 && set.server.metricsHost == "10.0.0.5")
+        #expect(set.logFormat == .json)
+        #expect(throws: ConfigurationError.self) { try BureauConfiguration.load(file: nil, environment: ["BUREAU_LOG_FORMAT": "xml"], flags: [:]) }
+        #expect(throws: ConfigurationError.self) {
+            try BureauConfiguration.load(file: nil, environment: ["BUREAU_METRICS_PORT": "70000"], flags: [:])
+        }
+    }
+
     @Test(
         "out-of-range and malformed values stop start-up naming the key",
         arguments: [

@@ -1,4 +1,5 @@
 import BureauStore
+import CoreMetrics
 import Synchronization
 
 /// The one access decision for every governed request (``APIPath/isGoverned(route:path:)``): from the
@@ -35,6 +36,8 @@ public final class AccessGate: Sendable {
     /// Most bcrypt checks under way at once for one client.
     public let maxKeyChecksPerClient: Int
     private let keyChecksUnderWay = Atomic<Int>(0)
+    /// Outcomes, refusals, cache hits and bcrypt durations.
+    public let metrics: AccessMetrics
 
     /// A gate over these checks; the caps on concurrent bcrypt checks come from `limits.settings`.
     public init(
@@ -43,8 +46,10 @@ public final class AccessGate: Sendable {
         sessions: SessionVerifier,
         origin: CrossSiteRequestCheck,
         publicRoutes: Set<String>,
-        queryKeyRoute: String
+        queryKeyRoute: String,
+        metrics: AccessMetrics = AccessMetrics()
     ) {
+        self.metrics = metrics
         self.verifier = verifier
         self.limits = limits
         self.sessions = sessions
@@ -71,6 +76,7 @@ public final class AccessGate: Sendable {
         }
         // 1. A blocked client's key is not looked at.
         if case .blocked(let seconds) = limits.apiKeyPermission(for: request.client) {
+            metrics.record(.blocked)
             return .decided(conclude(request, .refused(.keyAuthBlocked(retryAfterSeconds: seconds))))
         }
         var text = key
@@ -82,7 +88,14 @@ public final class AccessGate: Sendable {
         }
         guard let cached else {
             // 4. bcrypt.
+            metrics.cacheMisses.increment()
             return .needsKeyCheck(PendingKeyCheck(request: request, key: key))
+        }
+        if cached == .invalid {
+            metrics.record(failureReason(key))
+        } else {
+            metrics.cacheHits.increment()
+            metrics.record(.cached)
         }
         return .decided(conclude(request, finding(for: cached, client: request.client)))
     }
@@ -109,10 +122,12 @@ public final class AccessGate: Sendable {
         switch result {
         case .notAdmitted:
             let reason = refusal.withLock { $0 } ?? .keyChecksBusy(retryAfterSeconds: 1)
+            if case .keyAuthBlocked = reason { metrics.record(.blocked) } else { metrics.record(.keyChecksBusy) }
             return conclude(pending.request, .refused(reason))
         case .checked(let verdict):
             keyChecksUnderWay.subtract(1, ordering: .relaxed)
             let valid = verdict != .invalid
+            metrics.record(valid ? .bcrypt : failureReason(pending.key))
             let outcome = tracked ? limits.failedAuth.finishCheck(for: ClientKey(client), succeeded: valid) : .ignored
             if case .valid(let userID, let keyID) = verdict {
                 return conclude(pending.request, .principal(Principal(userID: userID, credential: .apiKey(keyID))))
@@ -122,7 +137,17 @@ public final class AccessGate: Sendable {
                 outcome == .untracked ? .refused(.keyAuthBlocked(retryAfterSeconds: limits.settings.blockSeconds)) : .invalidKey
             )
         case .decided(let verdict):
+            metrics.record(verdict == .invalid ? failureReason(pending.key) : .bcrypt)
             return conclude(pending.request, finding(for: verdict, client: client))
+        }
+    }
+
+    /// Why `key` did not authenticate (for metrics only; runs on failures, which the failed-key limit bounds).
+    private func failureReason(_ key: Substring) -> AuthOutcome {
+        var text = key
+        return text.withUTF8 { bytes in
+            guard APIKeyFormat.isWellFormed(bytes) else { return APIKeyFormat.hasKeyShape(bytes) ? .badChecksum : .badShape }
+            return verifier.refusalReason(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes))
         }
     }
 
@@ -158,8 +183,12 @@ public final class AccessGate: Sendable {
     private func sessionFinding(_ request: AccessRequest) -> Finding {
         guard let cookie = request.sessionCookie else { return .none }
         switch sessions.verify(cookie) {
-        case .valid(let userID, let sessionID): return .principal(Principal(userID: userID, credential: .session(sessionID)))
-        case .invalid: return .invalidSession
+        case .valid(let userID, let sessionID):
+            metrics.record(.session)
+            return .principal(Principal(userID: userID, credential: .session(sessionID)))
+        case .invalid:
+            metrics.record(.invalidSession)
+            return .invalidSession
         }
     }
 
@@ -174,6 +203,7 @@ public final class AccessGate: Sendable {
         }
         let decision = limits.admit(subject, from: request.client)
         if case .denied(let seconds) = decision {
+            metrics.record(.general)
             return AccessVerdict(.refused(.rateLimited(retryAfterSeconds: seconds)), rateLimit: decision)
         }
         // 6. The requirement, and the origin of cookie-authenticated changes.
@@ -186,6 +216,11 @@ public final class AccessGate: Sendable {
             }
             return AccessVerdict(.admitted(principal), rateLimit: decision)
         case .refused(let refusal):
+            switch refusal {
+            case .keyAuthBlocked: metrics.record(.failedAuth)
+            case .keyChecksBusy: metrics.record(.keyChecks)
+            default: break
+            }
             return AccessVerdict(.refused(refusal), rateLimit: decision)
         case .invalidKey:
             return AccessVerdict(.refused(.unauthenticated(keyPresented: true, clearCookie: false)), rateLimit: decision)

@@ -45,6 +45,13 @@ public enum APIKeyFormat {
         return ParsedAPIKey(plaintext: plaintext, lookupID: lookupID)
     }
 
+    /// Whether `bytes` have a key's length, prefix and characters, whatever their checksum (to tell a
+    /// mistyped key from something that is no key at all, for metrics; not for authentication).
+    public static func hasKeyShape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == length, bytes.starts(with: prefix.utf8) else { return false }
+        return bytes[prefix.utf8.count...].allSatisfy { digitValues[Int($0)] != invalidDigit }
+    }
+
     /// Whether `bytes` are a well-formed key (length, prefix, characters, checksum), checked in place.
     public static func isWellFormed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == length else { return false }

@@ -1,4 +1,5 @@
 import BureauStore
+import CoreMetrics
 import Crypto
 import Synchronization
 
@@ -35,9 +36,12 @@ public final class APIKeyVerifier: Sendable {
     private let checksInFlight = Mutex<[SHA256Digest: Task<Bool, Never>]>([:])
     /// Where each successful use is noted, for `lastUsedAt`.
     public let usage: KeyUsageRecorder
+    /// How long each bcrypt check takes.
+    private let bcryptDuration: CoreMetrics.Timer?
 
-    /// A verifier reading keys from `store`.
-    public init(store: BureauStore, hasher: APIKeyHasher) {
+    /// A verifier reading keys from `store`, timing its bcrypt checks in `bcryptDuration`.
+    public init(store: BureauStore, hasher: APIKeyHasher, bcryptDuration: CoreMetrics.Timer? = nil) {
+        self.bcryptDuration = bcryptDuration
         self.store = store
         self.hasher = hasher
         self.verifiedDigests = Mutex([:])
@@ -123,8 +127,10 @@ public final class APIKeyVerifier: Sendable {
             if let running = flights[digest] { return (running, false) }
             if verifiedDigests.withLock({ $0[record.id] }) == digest { return (nil, false) }
             guard admit() else { return (nil, true) }
-            let started = Task { [hasher, store] in
+            let started = Task { [hasher, store, bcryptDuration] in
+                let began = ContinuousClock.now
                 let matches = (try? await hasher.verify(key, hash: record.secretHash)) == true
+                bcryptDuration?.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
                 // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
                 let active = matches && store.read({ $0.activeKey(lookupID: key.lookupID)?.id }) == record.id
                 if active { self.verifiedDigests.withLock { $0[record.id] = digest } }
@@ -154,6 +160,15 @@ public final class APIKeyVerifier: Sendable {
     public func rememberVerified(_ key: ParsedAPIKey, id: APIKeyID) {
         let digest = Self.digest(of: key)
         verifiedDigests.withLock { $0[id] = digest }
+    }
+
+    /// Why a well-formed key with `lookupID` did not authenticate, as far as the store tells (for metrics:
+    /// never said to the client): its key is active (so the secret was wrong), revoked, or unknown.
+    public func refusalReason(lookupID: String) -> AuthOutcome {
+        store.read { state in
+            if state.activeKey(lookupID: lookupID) != nil { return .wrongSecret }
+            return state.revokedKeyLookupIDs.contains(lookupID) ? .revoked : .unknown
+        }
     }
 
     /// Number of keys currently recognised without bcrypt (for tests and metrics).

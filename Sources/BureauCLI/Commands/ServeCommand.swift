@@ -47,6 +47,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let logger = Logger(label: "bureau")
+        let metrics = ServerMetrics()
+        metrics.counter("bureau_log_dropped_entries_total") { writer.droppedEntries }
 
         HeapThresholds.pin()
         // Recovery comes first: the server binds only once the state is rebuilt from the data directory.
@@ -67,14 +69,16 @@ struct ServeCommand: AsyncParsableCommand {
             directory: directory,
             recovered: recovered,
             options: LogJournalOptions(fsync: FsyncPolicy(rawValue: configuration.fsync) ?? .always),
-            logger: storageLogger
+            logger: storageLogger,
+            metrics: LogJournalMetrics(factory: metrics.factory)
         )
         let store = BureauStore(state: recovered.state, journal: journal, logger: Logger(label: "bureau.store"))
         let services = BureauServices(
             store: store,
             settings: configuration.server,
             isWritable: { journal.isWritable },
-            requestLog: WriterRequestLog(writer: writer)
+            requestLog: WriterRequestLog(writer: writer),
+            metrics: metrics
         )
         let snapshots = SnapshotService(
             snapshotter: Snapshotter(directory: directory, journal: journal, logger: storageLogger),
@@ -83,7 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             interval: .seconds(configuration.snapshotIntervalSeconds),
             logBytes: UInt64(configuration.snapshotLogBytes),
             clock: ContinuousClock(),
-            logger: storageLogger
+            logger: storageLogger,
+            metrics: metrics.factory
         )
         if let seed = configuration.seed, try await Seeder(operations: services.operations).apply(seed) {
             logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])

@@ -43,6 +43,10 @@ public struct BureauConfiguration: Sendable {
         server.requestHeadTimeoutSeconds = loaded.integer("http.request_head_timeout_seconds")
         server.maxConnectionsPerClient = loaded.integer("http.max_connections_per_client")
         server.shutdownGraceSeconds = loaded.integer("http.shutdown_grace_seconds")
+        server.metricsEnabled = loaded.boolean("metrics.enabled")
+        let metricsHost = loaded.string("metrics.host")
+        server.metricsHost = metricsHost.isEmpty ? nil : metricsHost
+        server.metricsPort = loaded.integer("metrics.port")
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")

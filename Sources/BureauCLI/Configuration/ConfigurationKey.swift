@@ -131,6 +131,14 @@ extension ConfigurationKey {
             defaultValue: "info",
             summary: "log verbosity"
         ),
+        .init(name: "metrics.enabled", kind: .boolean, defaultValue: "true", summary: "serve GET /metrics (Prometheus text)"),
+        .init(name: "metrics.host", kind: .string, defaultValue: "", summary: "address of the metrics listener of its own (default: http.host)"),
+        .init(
+            name: "metrics.port",
+            kind: .integer(0...65535),
+            defaultValue: "0",
+            summary: "serve /metrics on a listener of its own at this port instead of the main one (0 = no)"
+        ),
         .init(
             name: "log.format",
             kind: .choice(LogFormat.allCases.map(\.rawValue)),

@@ -1,3 +1,5 @@
+import BureauStore
+import CoreMetrics
 import Dispatch
 import Logging
 import Synchronization
@@ -54,12 +56,13 @@ extension LogJournal {
     /// later records remain (so another round is due); called on the sync queue only.
     @discardableResult
     func syncRound() -> Bool {
-        let (target, files, directoryUnsynced, rolled) = state.withLock { state in
+        let (target, previous, files, directoryUnsynced, rolled) = state.withLock { state in
             let files = state.unsynced + (state.current.map { [$0.file] } ?? [])
             let directoryUnsynced = state.directoryUnsynced
             state.directoryUnsynced = false
-            return (state.lastWritten, files, directoryUnsynced, state.unsynced.count)
+            return (state.lastWritten, state.durable, files, directoryUnsynced, state.unsynced.count)
         }
+        let started = ContinuousClock.now
         do throws(FileSystemError) {
             for file in files {
                 do throws(FileSystemError) {
@@ -73,6 +76,8 @@ extension LogJournal {
             fail(.syncFailed(error))
             return false
         }
+        metrics.fsync.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        if target > previous { metrics.groupCommit.record(Int64(target - previous)) }
         let (woken, again) = state.withLock { state in
             state.durable = max(state.durable, target)
             state.unsynced.removeFirst(min(rolled, state.unsynced.count))

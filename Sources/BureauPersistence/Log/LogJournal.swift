@@ -1,4 +1,5 @@
 import BureauStore
+import CoreMetrics
 import Dispatch
 import Foundation
 import Logging
@@ -42,6 +43,7 @@ public final class LogJournal: MutationJournal {
     let options: LogJournalOptions
     let logger: Logger
     let onFatal: FatalHandler
+    let metrics: LogJournalMetrics
     let state: Mutex<State>
     let syncQueue = DispatchQueue(label: "bureau.log.sync", qos: .userInitiated)
     var fileSystem: any FileSystem { directory.fileSystem }
@@ -54,11 +56,13 @@ public final class LogJournal: MutationJournal {
         recovered: RecoveredState,
         options: LogJournalOptions = LogJournalOptions(),
         logger: Logger,
+        metrics: LogJournalMetrics = LogJournalMetrics(),
         onFatal: FatalHandler? = nil
     ) throws(StorageError) {
         self.directory = directory
         self.options = options
         self.logger = logger
+        self.metrics = metrics
         self.onFatal = onFatal ?? Self.exitingProcess(logger: logger)
         let sequence = recovered.state.sequence
         var closed = recovered.segments
@@ -124,7 +128,9 @@ public final class LogJournal: MutationJournal {
             guard !state.closed else { throw StorageError.journalClosed }
             guard sequence == state.lastWritten + 1 else { throw StorageError.outOfOrder(expected: state.lastWritten + 1, found: sequence) }
             do throws(FileSystemError) {
+                let started = ContinuousClock.now
                 try write(frame, sequence: sequence, into: &state)
+                metrics.append.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             } catch {
                 state.writable = false
                 logger.warning("a log write failed; writes are refused until one succeeds", metadata: ["error": "\(error)"])
@@ -196,19 +202,5 @@ public final class LogJournal: MutationJournal {
             lastSequence: nil
         )
         state.directoryUnsynced = true
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for Dispatch.
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    /// The duration in whole milliseconds, for logs.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

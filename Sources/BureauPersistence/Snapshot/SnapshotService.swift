@@ -1,4 +1,5 @@
 import BureauStore
+import CoreMetrics
 import Logging
 import ServiceLifecycle
 
@@ -17,6 +18,10 @@ public struct SnapshotService<C: Clock>: Service where C.Duration == Duration {
     let checkEvery: Duration
     let clock: C
     let logger: Logger
+    /// Each snapshot's duration (seconds) and the newest one's size (bytes); failures counted.
+    let duration: CoreMetrics.Timer
+    let size: Gauge
+    let failures: Counter
 
     /// A service snapshotting `currentState()` through `snapshotter`.
     ///
@@ -25,6 +30,7 @@ public struct SnapshotService<C: Clock>: Service where C.Duration == Duration {
     ///   - interval: time between periodic snapshots; `.zero` turns them off.
     ///   - logBytes: log growth that triggers a snapshot; 0 turns it off.
     ///   - checkEvery: how often the triggers are checked.
+    ///   - metrics: makes the snapshot duration, size and failure instruments (the default records nothing).
     public init(
         snapshotter: Snapshotter,
         journal: LogJournal?,
@@ -33,8 +39,12 @@ public struct SnapshotService<C: Clock>: Service where C.Duration == Duration {
         logBytes: UInt64,
         checkEvery: Duration = .seconds(1),
         clock: C,
-        logger: Logger
+        logger: Logger,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
+        self.duration = CoreMetrics.Timer(label: "bureau_snapshot_duration_seconds", dimensions: [], factory: metrics)
+        self.size = Gauge(label: "bureau_snapshot_bytes", dimensions: [], factory: metrics)
+        self.failures = Counter(label: "bureau_snapshot_failures_total", dimensions: [], factory: metrics)
         self.snapshotter = snapshotter
         self.journal = journal
         self.currentState = currentState
@@ -78,9 +88,14 @@ public struct SnapshotService<C: Clock>: Service where C.Duration == Duration {
     /// Takes one snapshot now, logging (not throwing) a failure.
     @discardableResult
     public func snapshot(reason: String) async -> Snapshotter.Outcome? {
+        let started = ContinuousClock.now
         do {
-            return try await snapshotter.write(currentState())
+            let outcome = try await snapshotter.write(currentState())
+            duration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            if let outcome { size.record(outcome.bytes) }
+            return outcome
         } catch {
+            failures.increment()
             logger.error("snapshot failed; the log still holds everything", metadata: ["reason": "\(reason)", "error": "\(error)"])
             return nil
         }

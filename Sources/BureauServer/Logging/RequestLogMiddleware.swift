@@ -2,7 +2,8 @@ import BureauStore
 import Hummingbird
 import Logging
 
-/// Logs each request once its response is ready: method, target, route template, status, duration, and
+/// Counts each request in the metrics (route template, method, status, duration) and logs it once its
+/// response is ready: method, target, route template, status, duration, and
 /// for `/api` requests the client's address, the user and how it authenticated. Every credential is
 /// taken out of the logged target however it is spelled (``LoggedTarget``). The record's request id is
 /// the response's `x-request-id` (``BureauRequestContext/requestID``).
@@ -14,9 +15,9 @@ struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let log: any RequestLog
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard log.isEnabled(for: context.logger) else { return try await next(request, context) }
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
@@ -31,6 +32,8 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     private func record(_ request: Request, status: Int, since start: ContinuousClock.Instant, context: Context) {
         let duration = ContinuousClock.now - start
+        metrics.recordRequest(route: context.endpointPath, method: request.method.rawValue, status: status, duration: duration)
+        guard log.isEnabled(for: context.logger) else { return }
         let (client, principal) = context.trace.snapshot
         var record = RequestLogRecord(
             requestID: context.requestID,

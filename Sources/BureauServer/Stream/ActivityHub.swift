@@ -22,6 +22,8 @@ public final class ActivityHub: Sendable {
 
     private let state = Mutex(State())
     private let nextID = Atomic<UInt64>(0)
+    private let slowReadersDropped = Atomic<Int>(0)
+    private let streamsRefused = Atomic<Int>(0)
     /// How many signals each stream may have queued before it is closed.
     public let bufferLimit: Int
     /// How many streams one user may hold open at once; 0 = no cap.
@@ -41,6 +43,12 @@ public final class ActivityHub: Sendable {
 
     /// The number of open streams.
     public var openStreams: Int { state.withLock { $0.count } }
+
+    /// Streams closed since start because their reader fell behind.
+    public var droppedSlowReaders: Int { slowReadersDropped.load(ordering: .relaxed) }
+
+    /// Streams refused since start because their user held `maxStreamsPerUser` already.
+    public var refusedStreams: Int { streamsRefused.load(ordering: .relaxed) }
 
     /// Opens a subscription for `userID`'s events, or `nil` once the hub has shut down or while the user
     /// holds `maxStreamsPerUser` streams already.
@@ -68,7 +76,10 @@ public final class ActivityHub: Sendable {
             return nil
         }
         // A refused subscription goes when this returns, outside the lock; its termination finds nothing to remove.
-        if let refusal { return .failure(refusal) }
+        if let refusal {
+            if case .tooManyStreams = refusal { streamsRefused.add(1, ordering: .relaxed) }
+            return .failure(refusal)
+        }
         return .success(subscription)
     }
 
@@ -111,7 +122,7 @@ public final class ActivityHub: Sendable {
             }
             return overflowed
         }
-        for subscription in overflowed { subscription.close(.fellBehind) }
+        for subscription in overflowed { closeFellBehind(subscription) }
     }
 
     /// Closes every stream opened with `method`: a revoked key's, or (once sessions exist) a logged-out
@@ -126,7 +137,12 @@ public final class ActivityHub: Sendable {
     /// Queues a heartbeat into every open stream.
     public func heartbeat() {
         let all = state.withLock { state in state.subscriptions.values.flatMap(\.values) }
-        for subscription in all where !subscription.deliver(.heartbeat) { subscription.close(.fellBehind) }
+        for subscription in all where !subscription.deliver(.heartbeat) { closeFellBehind(subscription) }
+    }
+
+    private func closeFellBehind(_ subscription: ActivitySubscription) {
+        slowReadersDropped.add(1, ordering: .relaxed)
+        subscription.close(.fellBehind)
     }
 
     /// Closes every stream and refuses new ones (graceful shutdown).
