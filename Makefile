@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release test lint format bench bench-stream bench-fairness clean
+.PHONY: run build release release-test test lint format bench bench-stream bench-fairness clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -17,9 +17,14 @@ run: build
 build:
 	$(SWIFT) build --build-tests
 
-## release: optimised build (.build/release/bureau)
+## release: the optimised binary for self-hosters (.build/release/bureau), the Swift runtime linked in
 release:
-	$(SWIFT) build -c release --product bureau
+	$(SWIFT) build -c release --static-swift-stdlib --product bureau
+
+## release-test: checks that binary needs no Swift runtime library and serves the demo configuration
+## from a copy in an empty directory (needs curl)
+release-test: release
+	bash scripts/check-release.sh
 
 ## test: every test target (warnings are errors in our targets)
 test: build
