@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .executableTarget(
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "BureauCLI",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence", "BureauSignIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "BureauServer",
             dependencies: [
-                "BureauAuth", "BureauStore",
+                "BureauAuth", "BureauStore", "BureauSignIn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -67,6 +69,45 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        // Signing in with an OAuth 2.0 / OpenID Connect provider: the pending sign-ins, the providers'
+        // endpoints (discovery and keys cached), the ID-token checks. Free of the HTTP server, so the whole
+        // flow is testable without one; the only target that talks to providers.
+        .target(
+            name: "BureauSignIn",
+            dependencies: [
+                "BureauAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Fake sign-in providers (a GitHub-style one, an OpenID Connect one) served on loopback, for tests
+        // and for the `bureau-test-provider` executable a browser test starts. Never part of a product.
+        .target(
+            name: "BureauFakeProviders",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "bureau-test-provider",
+            dependencies: ["BureauFakeProviders"],
             swiftSettings: strict
         ),
         .target(
@@ -135,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "BureauCLITests",
             dependencies: [
-                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth",
+                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth", "BureauSignIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -150,9 +191,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "BureauSignInTests",
+            dependencies: [
+                "BureauSignIn", "BureauFakeProviders", "BureauTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
+                "BureauSignIn", "BureauFakeProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
