@@ -1,4 +1,5 @@
 import BureauAuth
+import BureauSignIn
 import BureauStore
 import HTTPTypes
 import Hummingbird
@@ -30,19 +31,23 @@ public struct BureauServices: Sendable {
     public let connections: ClientConnections
     /// The one access decision for `/api` requests (keys, sessions, limits, CSRF).
     public let gate: AccessGate
+    /// Sign-in with the configured providers (`auth.oauth.*`, `auth.oidc.*`); `nil` when none is configured.
+    public let signIn: ProviderSignIn?
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
-    /// (default: the format and bcrypt at `auth.bcrypt_cost`).
+    /// (default: the format and bcrypt at `auth.bcrypt_cost`); `signIn` holds the configured sign-in providers.
     public init(
         store: BureauStore,
         settings: ServerSettings,
         clock: any MonotonicClock = SystemMonotonicClock(),
         logger: Logger = Logger(label: "bureau.rate-limits"),
         isWritable: @escaping @Sendable () -> Bool = { true },
-        minter: (any APIKeyMinter)? = nil
+        minter: (any APIKeyMinter)? = nil,
+        signIn: ProviderSignIn? = nil
     ) {
         self.store = store
+        self.signIn = signIn
         self.settings = settings
         self.isWritable = isWritable
         self.hasher = APIKeyHasher(cost: settings.bcryptCost)
@@ -64,7 +69,9 @@ public struct BureauServices: Sendable {
             limits: rateLimits,
             sessions: sessions,
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
-            publicRoutes: [SessionsController.devLoginPath, SessionsController.providersPath],
+            publicRoutes: [
+                SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
+            ],
             queryKeyRoute: ActivityController.streamPath
         )
         let hub = ActivityHub(
@@ -100,6 +107,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     HealthController(isWritable: services.isWritable).register(on: recording)
     recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
+    recording.addRoutes(OAuthController(services: services).endpoints, atPath: "/api/auth/oauth")
     recording.addRoutes(
         APIKeysController(operations: services.operations, verifier: services.verifier, settings: services.settings).endpoints,
         atPath: "/api/auth/api-keys"
