@@ -1,5 +1,6 @@
 import BureauAuth
 import BureauServer
+import BureauSignIn
 import Logging
 
 /// The whole configuration, typed, after precedence (flags, then `BUREAU_*`, then the file, then defaults)
@@ -25,6 +26,8 @@ public struct BureauConfiguration: Sendable {
     public var replayEvents: Int
     /// `log.level`.
     public var logLevel: Logger.Level
+    /// The sign-in providers (`auth.oauth.*`, `auth.oidc.*`) and `auth.oauth.timeout_seconds`.
+    public var signIn: SignInSettings
     /// The raw validated values, for settings that later modules read by key (`rate_limits.*`).
     let values: LoadedConfiguration
     /// The `seed` section, if the file has one.
@@ -59,6 +62,7 @@ public struct BureauConfiguration: Sendable {
         heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
         replayEvents = loaded.integer("stream.replay_events")
         logLevel = Logger.Level(rawValue: loaded.string("log.level")) ?? .info
+        signIn = SignInSettings(publicOrigin: server.origin)
         values = loaded
         seed = loaded.seed
     }
@@ -76,6 +80,10 @@ public struct BureauConfiguration: Sendable {
         let loaded = try ConfigurationLoader(file: file, environment: environment, flags: flags).load()
         var configuration = BureauConfiguration(loaded)
         configuration.server.rateLimits = try RateLimitSettings(loaded)
+        configuration.signIn = try SignInConfiguration.settings(loaded, publicOrigin: configuration.server.origin)
+        configuration.server.signInProviders = configuration.signIn.providers.map {
+            SignInProviderListing(name: $0.name.value, displayName: $0.displayName)
+        }
         return configuration
     }
 }
