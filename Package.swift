@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "BureauBlackBoxTests",
             dependencies: [
-                "bureau", "BureauPersistence", "BureauStore",
+                "bureau", "bureau-test-provider", "BureauPersistence", "BureauStore", "BureauFakeProviders",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -33,7 +33,7 @@ struct ProviderSignInHarness {
     let journal = RecordingJournal()
     let harness: TestHarness
 
-    init(timeout: Duration = .seconds(2), configure: (inout ServerSettings) -> Void = { _ in }) async throws {
+    init(timeout: Duration = .seconds(10), configure: (inout ServerSettings) -> Void = { _ in }) async throws {
         openID = try await FakeOpenIDProvider(issuerPath: "/realms/main")
         var behavior = FakeOpenIDProvider.Behavior()
         behavior.clientID = Self.clientID
@@ -99,6 +99,23 @@ struct ProviderSignInHarness {
 
     /// Users and sessions in the store.
     var counts: (users: Int, sessions: Int) { store.read { ($0.users.count, $0.sessions.count) } }
+
+    /// Runs `body` with a new harness, and closes the harness (its HTTP client, the fakes) whatever
+    /// `body` does.
+    static func run(
+        timeout: Duration = .seconds(10),
+        configure: (inout ServerSettings) -> Void = { _ in },
+        _ body: (ProviderSignInHarness) async throws -> Void
+    ) async throws {
+        let fixture = try await ProviderSignInHarness(timeout: timeout, configure: configure)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.close()
+            throw error
+        }
+        await fixture.close()
+    }
 
     func close() async {
         try? await client.shutdown()

@@ -33,17 +33,28 @@ struct FlowHarness {
         signIn = ProviderSignIn(settings: settings, client: client, clock: clock, minimumKeysRefetch: .seconds(60))
     }
 
+    /// Runs `body` with a new harness and closes it whatever `body` does.
+    static func run(issuerPath: String = "", _ body: (FlowHarness) async throws -> Void) async throws {
+        let harness = try await FlowHarness(issuerPath: issuerPath)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.close()
+            throw error
+        }
+        await harness.close()
+    }
+
     func close() async {
         try? await client.shutdown()
         await provider.stop()
     }
 
     /// Starts a sign-in, lets the fake approve it, and finishes it with the right cookie.
-    func signInOnce() async throws(SignInFailure) -> VerifiedIdentity {
+    func signInOnce() async throws -> VerifiedIdentity {
         let started = try await signIn.begin("corp")
-        guard let location = try? await FakeBrowser.authorize(started.authorizationURL), let callback = Self.callback(location) else {
-            return VerifiedIdentity(email: "", name: nil)
-        }
+        let location = try await FakeBrowser.authorize(started.authorizationURL)
+        let callback = try #require(Self.callback(location))
         return try await signIn.complete("corp", callback: callback, browserBinding: started.browserBinding)
     }
 
@@ -60,58 +71,58 @@ struct FlowHarness {
 struct SignInFlowTests {
     @Test("an OpenID sign-in against a fake provider whose issuer carries a path verifies the e-mail")
     func roundTrip() async throws {
-        let harness = try await FlowHarness(issuerPath: "/realms/main")
-        let identity = try await harness.signInOnce()
-        #expect(identity == VerifiedIdentity(email: "ada@example.com", name: "Ada Lovelace"))
-        #expect(harness.provider.discoveryRequests == 1 && harness.provider.keysRequests == 1)
-        let again = try await harness.signInOnce()
-        #expect(again.email == "ada@example.com")
-        #expect(harness.provider.discoveryRequests == 1 && harness.provider.keysRequests == 1, "discovery and keys are cached")
-        await harness.close()
+        try await FlowHarness.run(issuerPath: "/realms/main") { harness in
+            let identity = try await harness.signInOnce()
+            #expect(identity == VerifiedIdentity(email: "ada@example.com", name: "Ada Lovelace"))
+            #expect(harness.provider.discoveryRequests == 1 && harness.provider.keysRequests == 1)
+            let again = try await harness.signInOnce()
+            #expect(again.email == "ada@example.com")
+            #expect(harness.provider.discoveryRequests == 1 && harness.provider.keysRequests == 1, "discovery and keys are cached")
+        }
     }
 
     @Test("a token signed with a key id not yet fetched refetches the keys, but at most once a minute")
     func keyRotation() async throws {
-        let harness = try await FlowHarness()
-        _ = try await harness.signInOnce()
-        #expect(harness.provider.keysRequests == 1)
-        harness.provider.update { $0.rotateKey = true }
-        await #expect(throws: SignInFailure.self) { _ = try await harness.signInOnce() }
-        #expect(harness.provider.keysRequests == 1, "fetched less than a minute ago: not fetched again")
-        harness.clock.advance(by: .seconds(61))
-        let identity = try await harness.signInOnce()
-        #expect(identity.email == "ada@example.com")
-        #expect(harness.provider.keysRequests == 2)
-        await harness.close()
+        try await FlowHarness.run { harness in
+            _ = try await harness.signInOnce()
+            #expect(harness.provider.keysRequests == 1)
+            harness.provider.update { $0.rotateKey = true }
+            await #expect(throws: SignInFailure.self) { _ = try await harness.signInOnce() }
+            #expect(harness.provider.keysRequests == 1, "fetched less than a minute ago: not fetched again")
+            harness.clock.advance(by: .seconds(61))
+            let identity = try await harness.signInOnce()
+            #expect(identity.email == "ada@example.com")
+            #expect(harness.provider.keysRequests == 2)
+        }
     }
 
     @Test("a provider down at start-up costs nothing until a sign-in needs it, then a 502")
     func lazyDiscovery() async throws {
-        let harness = try await FlowHarness()
-        await harness.provider.stop()
-        do {
-            _ = try await harness.signIn.begin("corp")
-            Issue.record("a sign-in started without its provider")
-        } catch {
-            #expect(error.kind == .providerUnavailable && error.status == 502)
+        try await FlowHarness.run { harness in
+            await harness.provider.stop()
+            do {
+                _ = try await harness.signIn.begin("corp")
+                Issue.record("a sign-in started without its provider")
+            } catch let error as SignInFailure {
+                #expect(error.kind == .providerUnavailable && error.status == 502)
+            }
         }
-        await harness.close()
     }
 
     @Test("the start asks for a code with PKCE S256, a nonce, scope openid email and the registered redirect URI")
     func authorizationRequest() async throws {
-        let harness = try await FlowHarness()
-        let started = try await harness.signIn.begin("corp")
-        let items = URLComponents(string: started.authorizationURL)?.queryItems ?? []
-        func value(_ name: String) -> String? { items.first { $0.name == name }?.value }
-        #expect(started.authorizationURL.hasPrefix(harness.provider.issuer + "/authorize?"))
-        #expect(value("response_type") == "code" && value("client_id") == "bureau-client")
-        #expect(value("redirect_uri") == "https://bureau.example/api/auth/oauth/corp/callback")
-        #expect(value("scope") == "openid email")
-        #expect(value("code_challenge_method") == "S256" && value("code_challenge")?.count == 43)
-        #expect(value("state")?.count == 43 && value("nonce")?.count == 43)
-        #expect(Set([value("state"), value("nonce"), started.browserBinding]).count == 3)
-        #expect(!started.authorizationURL.contains("bureau-secret"))
-        await harness.close()
+        try await FlowHarness.run { harness in
+            let started = try await harness.signIn.begin("corp")
+            let items = URLComponents(string: started.authorizationURL)?.queryItems ?? []
+            func value(_ name: String) -> String? { items.first { $0.name == name }?.value }
+            #expect(started.authorizationURL.hasPrefix(harness.provider.issuer + "/authorize?"))
+            #expect(value("response_type") == "code" && value("client_id") == "bureau-client")
+            #expect(value("redirect_uri") == "https://bureau.example/api/auth/oauth/corp/callback")
+            #expect(value("scope") == "openid email")
+            #expect(value("code_challenge_method") == "S256" && value("code_challenge")?.count == 43)
+            #expect(value("state")?.count == 43 && value("nonce")?.count == 43)
+            #expect(Set([value("state"), value("nonce"), started.browserBinding]).count == 3)
+            #expect(!started.authorizationURL.contains("bureau-secret"))
+        }
     }
 }
