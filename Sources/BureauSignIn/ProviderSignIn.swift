@@ -29,8 +29,6 @@ public struct SignInCallback: Sendable {
 /// the server's controller turns its answers into redirects, cookies and pages.
 public final class ProviderSignIn: Sendable {
     private let providers: [String: any IdentityProvider]
-    /// The providers in the configured order, for the sign-in page.
-    public let listings: [(name: ProviderName, displayName: String)]
     private let settings: SignInSettings
     let pending: PendingSignIns
     private let logger: Logger
@@ -61,7 +59,6 @@ public final class ProviderSignIn: Sendable {
             }
         }
         self.providers = providers
-        self.listings = settings.providers.map { ($0.name, $0.displayName) }
         self.settings = settings
         self.pending = PendingSignIns(lifetime: settings.pendingLifetime, capacity: settings.maxPending, clock: clock)
         self.logger = logger

@@ -190,15 +190,16 @@ struct ProviderSignInFailureTests {
         }
     }
 
-    @Test("a provider slower than the timeout is a 504")
+    @Test("a provider slower than the timeout is a 504, answered when the timeout ends, not when the provider does")
     func providerSlow() async throws {
         try await ProviderSignInHarness.run(timeout: .milliseconds(500)) { fixture in
             try await fixture.harness.application.test(.router) { client in
-                fixture.openID.update { $0.tokenDelay = .seconds(3) }
+                fixture.openID.update { $0.tokenDelay = .seconds(6) }
+                let round = try await fixture.begin(client, "corp")
                 let started = ContinuousClock.now
-                expectFailurePage(try await fixture.finish(client, try await fixture.begin(client, "corp")), .gatewayTimeout, saying: "too long")
-                #expect(ContinuousClock.now - started < .seconds(2.5))
-                fixture.github.update { $0.emailsDelay = .seconds(3) }
+                expectFailurePage(try await fixture.finish(client, round), .gatewayTimeout, saying: "too long")
+                #expect(ContinuousClock.now - started < .seconds(5))
+                fixture.github.update { $0.emailsDelay = .seconds(6) }
                 expectFailurePage(try await fixture.finish(client, try await fixture.begin(client, "github")), .gatewayTimeout, saying: "too long")
             }
             #expect(fixture.counts == (0, 0))

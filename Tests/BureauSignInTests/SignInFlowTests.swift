@@ -13,10 +13,10 @@ struct FlowHarness {
 
     static let origin = "https://bureau.example"
 
-    init(issuerPath: String = "", timeout: Duration = .seconds(5)) async throws {
+    init(issuerPath: String = "", timeout: Duration = .seconds(10), maxResponseBytes: Int = 1 << 20) async throws {
         provider = try await FakeOpenIDProvider(issuerPath: issuerPath)
         let issuer = try await provider.start()
-        client = ProviderHTTPClient(timeout: timeout, maxResponseBytes: 1 << 20)
+        client = ProviderHTTPClient(timeout: timeout, maxResponseBytes: maxResponseBytes)
         let settings = SignInSettings(
             providers: [
                 SignInProviderSettings(
@@ -34,8 +34,8 @@ struct FlowHarness {
     }
 
     /// Runs `body` with a new harness and closes it whatever `body` does.
-    static func run(issuerPath: String = "", _ body: (FlowHarness) async throws -> Void) async throws {
-        let harness = try await FlowHarness(issuerPath: issuerPath)
+    static func run(issuerPath: String = "", maxResponseBytes: Int = 1 << 20, _ body: (FlowHarness) async throws -> Void) async throws {
+        let harness = try await FlowHarness(issuerPath: issuerPath, maxResponseBytes: maxResponseBytes)
         do {
             try await body(harness)
         } catch {
@@ -96,17 +96,27 @@ struct SignInFlowTests {
         }
     }
 
-    @Test("a provider down at start-up costs nothing until a sign-in needs it, then a 502")
+    @Test("a provider down (nothing listens) costs nothing until a sign-in needs it, then a 502 at once")
     func lazyDiscovery() async throws {
-        try await FlowHarness.run { harness in
-            await harness.provider.stop()
-            do {
-                _ = try await harness.signIn.begin("corp")
-                Issue.record("a sign-in started without its provider")
-            } catch let error as SignInFailure {
-                #expect(error.kind == .providerUnavailable && error.status == 502)
-            }
+        let client = ProviderHTTPClient(timeout: .seconds(10), maxResponseBytes: 1 << 20)
+        let provider = SignInProviderSettings(
+            name: ProviderName("down")!,
+            displayName: "Down",
+            clientID: "id",
+            clientSecret: ClientSecret("secret"),
+            kind: .openID(issuer: "http://127.0.0.1:1")
+        )
+        // Building the flows fetches nothing: a provider down at start-up does not stop the server.
+        let signIn = ProviderSignIn(settings: SignInSettings(providers: [provider], publicOrigin: FlowHarness.origin), client: client)
+        let started = ContinuousClock.now
+        do {
+            _ = try await signIn.begin("down")
+            Issue.record("a sign-in started without its provider")
+        } catch {
+            #expect(error.kind == .providerUnavailable && error.status == 502, "\(error)")
         }
+        #expect(ContinuousClock.now - started < .seconds(8), "a refused connection is not retried until the timeout")
+        try await client.shutdown()
     }
 
     @Test("the start asks for a code with PKCE S256, a nonce, scope openid email and the registered redirect URI")
@@ -123,6 +133,33 @@ struct SignInFlowTests {
             #expect(value("state")?.count == 43 && value("nonce")?.count == 43)
             #expect(Set([value("state"), value("nonce"), started.browserBinding]).count == 3)
             #expect(!started.authorizationURL.contains("bureau-secret"))
+        }
+    }
+
+    @Test("an answer larger than the bound is refused as unusable (502), not read whole")
+    func boundedAnswers() async throws {
+        try await FlowHarness.run(maxResponseBytes: 64) { harness in
+            do {
+                _ = try await harness.signIn.begin("corp")
+                Issue.record("a discovery document over the bound was accepted")
+            } catch let error as SignInFailure {
+                #expect(error.kind == .providerUnavailable && error.status == 502)
+            }
+            #expect(harness.provider.discoveryRequests == 1)
+        }
+    }
+
+    @Test("a provider that takes the client secret only in the form gets it there; by default HTTP Basic")
+    func clientAuthentication() async throws {
+        try await FlowHarness.run { harness in
+            harness.provider.update { $0.authMethod = "client_secret_post" }
+            let identity = try await harness.signInOnce()
+            #expect(identity.email == "ada@example.com")
+        }
+        try await FlowHarness.run { harness in
+            harness.provider.update { $0.authMethod = "client_secret_basic" }
+            let identity = try await harness.signInOnce()
+            #expect(identity.email == "ada@example.com")
         }
     }
 }

@@ -54,8 +54,6 @@ actor OpenIDMetadata {
     private var keys: ProviderKeys?
     private var keysFetch: Task<ProviderKeys, any Error>?
     private var lastKeysFetch: UInt64?
-    /// How many times the keys were fetched (tests read it).
-    private(set) var keysFetchCount = 0
 
     init(
         issuer: String,
@@ -119,7 +117,6 @@ actor OpenIDMetadata {
             task = running
         } else {
             lastKeysFetch = now
-            keysFetchCount += 1
             task = Task { try await self.fetchKeys() }
             keysFetch = task
         }
