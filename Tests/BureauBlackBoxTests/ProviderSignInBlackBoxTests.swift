@@ -11,38 +11,30 @@ import FoundationNetworking
 @Suite("Sign-in with a provider, black box")
 struct ProviderSignInBlackBoxTests {
     /// `bureau-test-provider` started with a pipe as its stdin: closing the pipe stops it.
-    final class TestProvider: @unchecked Sendable {
-        let process = Process()
-        let input = Pipe()
-        let output = Pipe()
+    final class TestProvider: Sendable {
+        let child: ChildProcess
         let issuer: String
 
         init(_ arguments: [String]) throws {
-            process.executableURL = BureauProcess.executable.deletingLastPathComponent().appendingPathComponent("bureau-test-provider")
-            process.arguments = arguments
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var seen = ""
-            while !seen.contains("\n") {
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                seen += String(decoding: data, as: UTF8.self)
+            let path = BureauProcess.executable.deletingLastPathComponent().appendingPathComponent("bureau-test-provider").path
+            child = try ChildProcess(path, arguments, environment: BureauBinary.environment, input: true)
+            // The first line of standard output is the issuer URL.
+            var seen = Data()
+            while !seen.contains(UInt8(ascii: "\n")) {
+                let chunk = child.output.availableData
+                if chunk.isEmpty { break }
+                seen.append(chunk)
             }
-            issuer = String(seen.prefix { $0 != "\n" })
+            issuer = String(String(decoding: seen, as: UTF8.self).prefix { $0 != "\n" })
         }
 
-        /// Closes its stdin and waits (at most 10 s) for it to exit; its exit status.
-        func closeInput() -> Int32? {
-            try? input.fileHandleForWriting.close()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
-            guard !process.isRunning else {
-                process.terminate()
-                return nil
-            }
-            return process.terminationStatus
+        /// Closes its stdin and waits for it to exit (killed after 30 s): its exit status.
+        func closeInput() -> Int32 {
+            try? child.input?.close()
+            let watchdog = DispatchWorkItem { [child] in child.send(SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+            defer { watchdog.cancel() }
+            return child.waitForExit()
         }
     }
 

@@ -11,6 +11,9 @@ import Testing
 
 @Suite("Sign-in with providers: round trips against fakes on loopback")
 struct ProviderSignInTests {
+    static func plainHTTP(_ settings: inout ServerSettings) { settings.cookieSecure = false }
+    static func twoRequestsAMinute(_ settings: inout ServerSettings) { settings.rateLimits.generalLimit = 2 }
+
     @Test("OpenID: a new user is created from the verified e-mail; the session cookie works on /me; the session is in the store and the log")
     func openIDNewUser() async throws {
         try await ProviderSignInHarness.run { fixture in
@@ -103,7 +106,7 @@ struct ProviderSignInTests {
 
     @Test("with auth.cookie_secure false both cookies drop Secure and the __Host- prefix")
     func insecureCookies() async throws {
-        try await ProviderSignInHarness.run(configure: { $0.cookieSecure = false }) { fixture in
+        try await ProviderSignInHarness.run(configure: Self.plainHTTP) { fixture in
             try await fixture.harness.application.test(.router) { client in
                 let round = try await fixture.begin(client, "corp")
                 #expect(round.cookie.hasPrefix("bureau_signin="))
@@ -134,7 +137,7 @@ struct ProviderSignInTests {
 
     @Test("the sign-in routes need no credentials but count against the per-client general limit")
     func rateLimited() async throws {
-        try await ProviderSignInHarness.run(configure: { $0.rateLimits.generalLimit = 2 }) { fixture in
+        try await ProviderSignInHarness.run(configure: Self.twoRequestsAMinute) { fixture in
             try await fixture.harness.application.test(.router) { client in
                 #expect(try await client.send(.get, "/api/auth/oauth/corp").status == .found)
                 let callback = try await client.send(.get, "/api/auth/oauth/corp/callback?state=x&code=y")

@@ -96,9 +96,10 @@ struct SignInFlowTests {
         }
     }
 
-    @Test("a provider down (nothing listens) costs nothing until a sign-in needs it, then a 502 at once")
+    @Test("a provider down (nothing listens) costs nothing until a sign-in needs it, then a 502, not a wait for the timeout")
     func lazyDiscovery() async throws {
-        let client = ProviderHTTPClient(timeout: .seconds(10), maxResponseBytes: 1 << 20)
+        // A timeout longer than any test: a 504 would mean the refused connection was retried until it.
+        let client = ProviderHTTPClient(timeout: .seconds(120), maxResponseBytes: 1 << 20)
         let provider = SignInProviderSettings(
             name: ProviderName("down")!,
             displayName: "Down",
@@ -108,14 +109,12 @@ struct SignInFlowTests {
         )
         // Building the flows fetches nothing: a provider down at start-up does not stop the server.
         let signIn = ProviderSignIn(settings: SignInSettings(providers: [provider], publicOrigin: FlowHarness.origin), client: client)
-        let started = ContinuousClock.now
         do {
             _ = try await signIn.begin("down")
             Issue.record("a sign-in started without its provider")
         } catch {
             #expect(error.kind == .providerUnavailable && error.status == 502, "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(8), "a refused connection is not retried until the timeout")
         try await client.shutdown()
     }
 
