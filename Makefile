@@ -27,11 +27,11 @@ test: build
 
 ## lint: formatting check with the project's .swift-format
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Plugins Package.swift
 
 ## format: rewrite sources with the project's .swift-format
 format:
-	$(SWIFT) format format -i -r Sources Tests Package.swift
+	$(SWIFT) format format -i -r Sources Tests Plugins Package.swift
 
 ## bench: throughput and latency figures for BENCHMARKS.md (needs wrk; loads 127.0.0.1 only)
 bench: release

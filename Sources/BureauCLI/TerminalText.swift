@@ -52,7 +52,7 @@ public enum TerminalText {
     }
 
     /// Whether a terminal displays `scalar` as itself.
-    private static func isShown(_ scalar: Unicode.Scalar) -> Bool {
+    static func isShown(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned: false
         default: true

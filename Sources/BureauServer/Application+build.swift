@@ -31,12 +31,15 @@ public struct BureauServices: Sendable {
     public let connections: ClientConnections
     /// The one access decision for `/api` requests (keys, sessions, limits, CSRF).
     public let gate: AccessGate
+    /// Where each request's log record goes.
+    public let requestLog: any RequestLog
     /// Sign-in with the configured providers (`auth.oauth.*`, `auth.oidc.*`); `nil` when none is configured.
     public let signIn: ProviderSignIn?
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
-    /// (default: the format and bcrypt at `auth.bcrypt_cost`); `signIn` holds the configured sign-in providers.
+    /// (default: the format and bcrypt at `auth.bcrypt_cost`); request records go to `requestLog` (default:
+    /// the request's logger, at once); `signIn` holds the configured sign-in providers.
     public init(
         store: BureauStore,
         settings: ServerSettings,
@@ -44,9 +47,11 @@ public struct BureauServices: Sendable {
         logger: Logger = Logger(label: "bureau.rate-limits"),
         isWritable: @escaping @Sendable () -> Bool = { true },
         minter: (any APIKeyMinter)? = nil,
+        requestLog: any RequestLog = LoggerRequestLog(),
         signIn: ProviderSignIn? = nil
     ) {
         self.store = store
+        self.requestLog = requestLog
         self.signIn = signIn
         self.settings = settings
         self.isWritable = isWritable
@@ -93,7 +98,7 @@ public struct BureauServices: Sendable {
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
     let routes = RouteTable()
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(log: services.requestLog))
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(
         middleware: APIAccessMiddleware(

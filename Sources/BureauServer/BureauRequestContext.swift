@@ -20,6 +20,8 @@ public struct BureauRequestContext: RequestContext, RemoteAddressRequestContext 
     public var clientAddress: IPAddress = .unspecified
     /// The request's id: the response's `x-request-id` and the `hb.request.id` of every log line about it.
     public let requestID: String
+    /// What the access gate learnt (client address, principal), for the request log line.
+    public let trace = RequestTrace()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

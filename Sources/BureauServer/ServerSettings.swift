@@ -20,6 +20,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// `http.max_connections_per_client`: open connections per client address (an IPv6 client counts as
     /// its /64); one more is closed at once. 0 = no cap.
     public var maxConnectionsPerClient: Int = 256
+    /// `http.shutdown_grace_seconds`: at graceful shutdown, requests in progress get this long to finish
+    /// before their connections are closed (open activity streams end at once, with a last event).
+    public var shutdownGraceSeconds: Int = 10
     /// `auth.bcrypt_cost`: cost of new key hashes.
     public var bcryptCost: Int = 10
     /// `auth.cookie_secure`: `false` drops `Secure` and the `__Host-` prefix from the session cookie

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 @Suite("bureau binary", .serialized)
 struct ServeCommandTests {
     static func temporaryDirectory() -> String {
@@ -24,6 +28,40 @@ struct ServeCommandTests {
         #expect(server.stop() == 0)
         let logs = server.standardError()
         #expect(!logs.contains(BureauProcess.demoKey))
+    }
+
+    @Test(
+        "log.format json: every line is one JSON object; a request's line carries its x-request-id, route, user, credential kind and client, never the key"
+    )
+    func jsonLogs() async throws {
+        let server = try BureauProcess(
+            serve: ["--config", BureauProcess.fixtures.appendingPathComponent("demo.yaml").path, "--data-dir", Self.temporaryDirectory()],
+            environment: ["BUREAU_LOG_FORMAT": "json"]
+        )
+        var request = URLRequest(url: server.baseURL!.appendingPathComponent("api/desktops"))
+        request.setValue(BureauProcess.demoKey, forHTTPHeaderField: "x-api-key")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let requestID = try #require((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "x-request-id"))
+        var streamURL = URLComponents(url: server.baseURL!.appendingPathComponent("api/desktops"), resolvingAgainstBaseURL: false)!
+        streamURL.queryItems = [URLQueryItem(name: "apiKey", value: BureauProcess.demoKey)]
+        _ = try await URLSession.shared.data(from: streamURL.url!)
+        #expect(server.stop() == 0)
+        let lines = server.standardError().split(separator: "\n")
+        #expect(lines.count >= 4)
+        var objects: [[String: Any]] = []
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object { objects.append(object) }
+            #expect(!line.contains(BureauProcess.demoKey.dropFirst(5)))
+        }
+        let logged = try #require(objects.first { $0["request_id"] as? String == requestID })
+        #expect(logged["message"] as? String == "request" && logged["level"] as? String == "info")
+        #expect(logged["method"] as? String == "GET" && logged["route"] as? String == "/api/desktops" && logged["status"] as? Int == 200)
+        #expect(logged["auth_method"] as? String == "api_key" && logged["client"] as? String == "127.0.0.1")
+        #expect((logged["user_id"] as? String)?.count == 36 && logged["duration_ms"] is Double)
+        #expect((logged["time"] as? String)?.hasSuffix("Z") == true)
+        #expect(objects.contains { ($0["message"] as? String)?.contains("snapshot") == true || $0["label"] as? String == "bureau.storage" })
     }
 
     @Test("serve with no file at all runs on the embedded defaults, overridden by BUREAU_* and flags")
@@ -64,6 +102,27 @@ struct ServeCommandTests {
         let badSeed = try BureauProcess.run(["config", "check", seedPath])
         #expect(badSeed.status != 0)
         #expect(!badSeed.stderr.contains("lb_k_notavalidkey"))
+    }
+
+    @Test("--version prints the release and the commit the binary was built from")
+    func version() throws {
+        let outcome = try BureauProcess.run(["--version"])
+        #expect(outcome.status == 0)
+        let line = outcome.stdout.trimmingCharacters(in: .newlines)
+        let match = try #require(line.wholeMatch(of: /bureau (\d+)\.(\d+)\.(\d+) \(commit ([0-9a-f]{12}(-modified)?|unknown)\)/))
+        // Built from a git checkout (as the tests are), the commit is this checkout's.
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", BureauProcess.fixtures.deletingLastPathComponent().path, "rev-parse", "--short=12", "HEAD"]
+        let pipe = Pipe()
+        git.standardOutput = pipe
+        git.standardError = FileHandle.nullDevice
+        try git.run()
+        git.waitUntilExit()
+        let head = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if git.terminationStatus == 0 {
+            #expect(match.output.4.hasPrefix(head), "built from \(head), says \(line)")
+        }
     }
 
     @Test("--help works for every command")

@@ -64,6 +64,8 @@ struct ConfigurationTests {
             flags: [:]
         )
         #expect(environment.values.list("rate_limits.trusted_proxies") == ["10.0.0.1/32", "10.0.0.2/32"])
+        let flags = try BureauConfiguration.load(file: nil, environment: [:], flags: ["rate_limits.trusted_proxies": "10.0.0.1/32, 10.0.0.3/32"])
+        #expect(flags.values.list("rate_limits.trusted_proxies") == ["10.0.0.1/32", "10.0.0.3/32"], "a list flag is comma-separated too")
     }
 
     @Test(

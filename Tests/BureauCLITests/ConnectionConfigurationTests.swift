@@ -6,9 +6,10 @@ import Testing
 
 @Suite("Connection and stream limits configuration")
 struct ConnectionConfigurationTests {
-    @Test("defaults: 60 s idle, 10 s for a request head, 256 connections per client, 16 streams per user")
+    @Test("defaults: 60 s idle, 10 s for a request head, 256 connections per client, 16 streams per user, 10 s of shutdown grace")
     func defaults() throws {
         let server = try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server
+        #expect(server.shutdownGraceSeconds == 10 && ServerSettings().shutdownGraceSeconds == 10)
         #expect(server.idleTimeoutSeconds == 60)
         #expect(server.requestHeadTimeoutSeconds == 10)
         #expect(server.maxConnectionsPerClient == 256)
@@ -26,6 +27,7 @@ struct ConnectionConfigurationTests {
               idle_timeout_seconds: 5
               request_head_timeout_seconds: 2
               max_connections_per_client: 0
+              shutdown_grace_seconds: 0
             stream:
               max_streams_per_user: 3
             """
@@ -33,16 +35,18 @@ struct ConnectionConfigurationTests {
         let fromFile = try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server
         #expect(fromFile.idleTimeoutSeconds == 5 && fromFile.requestHeadTimeoutSeconds == 2)
         #expect(fromFile.maxConnectionsPerClient == 0 && fromFile.maxStreamsPerUser == 3)
+        #expect(fromFile.shutdownGraceSeconds == 0)
 
         let overridden = try BureauConfiguration.load(
             file: path,
             environment: ["BUREAU_HTTP_IDLE_TIMEOUT_SECONDS": "7", "BUREAU_STREAM_MAX_STREAMS_PER_USER": "0"],
-            flags: ["http.request_head_timeout_seconds": "4", "http.max_connections_per_client": "32"]
+            flags: ["http.request_head_timeout_seconds": "4", "http.max_connections_per_client": "32", "http.shutdown_grace_seconds": "45"]
         ).server
         #expect(overridden.idleTimeoutSeconds == 7)
         #expect(overridden.maxStreamsPerUser == 0)
         #expect(overridden.requestHeadTimeoutSeconds == 4)
         #expect(overridden.maxConnectionsPerClient == 32)
+        #expect(overridden.shutdownGraceSeconds == 45)
         #expect(ConfigurationKey.byName["http.max_connections_per_client"]?.flagName == "--http-max-connections-per-client")
     }
 
@@ -58,6 +62,8 @@ struct ConnectionConfigurationTests {
             ("stream.max_streams_per_user", "-1"),
             ("stream.max_streams_per_user", "100001"),
             ("stream.max_streams_per_user", "1.5"),
+            ("http.shutdown_grace_seconds", "-1"),
+            ("http.shutdown_grace_seconds", "3601"),
         ]
     )
     func rangeChecks(key: String, value: String) throws {

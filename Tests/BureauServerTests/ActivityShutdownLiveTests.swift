@@ -39,7 +39,12 @@ struct ActivityShutdownLiveTests {
                 #expect(first?.retry != nil)
                 let start = ContinuousClock.now
                 await group.triggerGracefulShutdown()
-                while try await sse.next() != nil {}
+                var blocks: [SSEBlock] = []
+                while let block = try await sse.next() { blocks.append(block) }
+                // The last block says why the stream ends, without an id (the client's last id stays a real event's).
+                let last = try #require(blocks.last)
+                #expect(last.event == "shutdown" && last.id == nil)
+                #expect(last.data?.hasPrefix(#"{"type":"shutdown","at":""#) == true)
                 #expect(ContinuousClock.now - start < .seconds(15), "the stream ended at shutdown, not by the test's timeout")
                 return start
             }

@@ -90,7 +90,7 @@ struct StreamMemoryTests {
         let sink = CollectingWriter.Sink()
         let writing = Task {
             var writer: any ResponseBodyWriter = CollectingWriter(sink: sink)
-            try await body.write(to: &writer)
+            try await body.write(to: &writer, now: { Timestamp(millisecondsSinceEpoch: 0) })
         }
         // Event 2 was committed between the subscription and the replay read: it also arrives live.
         for sequence in UInt64(2)...3 { hub.publish(committed(sequence, of: ada)) }
@@ -101,7 +101,8 @@ struct StreamMemoryTests {
         try await writing.value
         let text = sink.text.withLock { $0 }
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("id: ") } == ["id: 1", "id: 2", "id: 3"])
-        #expect(text.hasSuffix(": keep-alive\n\n"))
+        // Closed for shutdown, the stream's last block says so (without an id).
+        #expect(text.hasSuffix(": keep-alive\n\nevent: shutdown\ndata: {\"type\":\"shutdown\",\"at\":\"1970-01-01T00:00:00.000Z\",\"data\":{}}\n\n"))
         hub.shutDown()
     }
 

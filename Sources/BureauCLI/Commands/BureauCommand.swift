@@ -6,6 +6,7 @@ public struct BureauCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bureau",
         abstract: "A self-hostable server for the Le Bureau API.",
+        version: BureauVersion.description,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, SnapshotCommand.self, DataCommand.self, UsersCommand.self, KeysCommand.self,
             SeedCommand.self,

@@ -6,6 +6,7 @@ import BureauStore
 import Foundation
 import Hummingbird
 import Logging
+import UnixSignals
 
 /// `bureau serve`: run the server.
 struct ServeCommand: AsyncParsableCommand {
@@ -33,7 +34,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { extra["http.port"] = String(port) }
         let configuration = try options.load(extra: extra)
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in LineLogHandler.standardError(label: label, level: level) }
+        // Every line goes through one writer thread, in batches; request lines are formatted there too.
+        let writer = LogWriter(format: configuration.logFormat)
+        defer { writer.close() }
+        switch configuration.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                LineLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                JSONLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
+            }
+        }
         let logger = Logger(label: "bureau")
 
         HeapThresholds.pin()
@@ -67,7 +80,13 @@ struct ServeCommand: AsyncParsableCommand {
             providerClient = client
             signIn = ProviderSignIn(settings: configuration.signIn, client: client, logger: Logger(label: "bureau.sign-in"))
         }
-        let services = BureauServices(store: store, settings: configuration.server, isWritable: { journal.isWritable }, signIn: signIn)
+        let services = BureauServices(
+            store: store,
+            settings: configuration.server,
+            isWritable: { journal.isWritable },
+            requestLog: WriterRequestLog(writer: writer),
+            signIn: signIn
+        )
         let snapshots = SnapshotService(
             snapshotter: Snapshotter(directory: directory, journal: journal, logger: storageLogger),
             journal: journal,
@@ -94,6 +113,21 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so scripts and tests that start the binary see it at once.
             FileHandle.standardOutput.write(Data("Bureau is serving on \(TerminalText.escaped(url))\n".utf8))
         }
+        // SIGTERM or SIGINT starts the graceful shutdown (stop accepting, let requests in progress finish
+        // within http.shutdown_grace_seconds, end the streams, final snapshot, exit 0); a second one
+        // while it runs exits at once. Every acknowledged write is already in the log.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let secondSignal = Task {
+            var seen = 0
+            for await signal in signals {
+                seen += 1
+                guard seen > 1 else { continue }
+                logger.warning("second signal during shutdown: exiting at once", metadata: ["signal": "\(signal)"])
+                writer.close()
+                Foundation.exit(128 + signal.rawValue)
+            }
+        }
+        defer { secondSignal.cancel() }
         try await app.runService()
         directory.unlock()
     }

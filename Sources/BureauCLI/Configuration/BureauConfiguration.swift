@@ -26,6 +26,8 @@ public struct BureauConfiguration: Sendable {
     public var replayEvents: Int
     /// `log.level`.
     public var logLevel: Logger.Level
+    /// `log.format`.
+    public var logFormat: LogFormat
     /// The sign-in providers (`auth.oauth.*`, `auth.oidc.*`) and `auth.oauth.timeout_seconds`.
     public var signIn: SignInSettings
     /// The raw validated values, for settings that later modules read by key (`rate_limits.*`).
@@ -43,6 +45,7 @@ public struct BureauConfiguration: Sendable {
         server.idleTimeoutSeconds = loaded.integer("http.idle_timeout_seconds")
         server.requestHeadTimeoutSeconds = loaded.integer("http.request_head_timeout_seconds")
         server.maxConnectionsPerClient = loaded.integer("http.max_connections_per_client")
+        server.shutdownGraceSeconds = loaded.integer("http.shutdown_grace_seconds")
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
@@ -62,6 +65,7 @@ public struct BureauConfiguration: Sendable {
         heartbeatSeconds = loaded.integer("stream.heartbeat_seconds")
         replayEvents = loaded.integer("stream.replay_events")
         logLevel = Logger.Level(rawValue: loaded.string("log.level")) ?? .info
+        logFormat = LogFormat(rawValue: loaded.string("log.format")) ?? .text
         signIn = SignInSettings(publicOrigin: server.origin)
         values = loaded
         seed = loaded.seed

@@ -64,6 +64,12 @@ extension ConfigurationKey {
             defaultValue: "256",
             summary: "open connections per client address, an IPv6 client as its /64 (0 = no cap)"
         ),
+        .init(
+            name: "http.shutdown_grace_seconds",
+            kind: .integer(0...3600),
+            defaultValue: "10",
+            summary: "on SIGTERM or SIGINT, wait this long for requests in progress before closing their connections"
+        ),
         .init(name: "storage.data_dir", kind: .string, defaultValue: "./data", summary: "the data directory"),
         .init(
             name: "storage.fsync",
@@ -189,6 +195,12 @@ extension ConfigurationKey {
             kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
             defaultValue: "info",
             summary: "log verbosity"
+        ),
+        .init(
+            name: "log.format",
+            kind: .choice(LogFormat.allCases.map(\.rawValue)),
+            defaultValue: "text",
+            summary: "text (key=value lines) or json (one object per line)"
         ),
     ]
 

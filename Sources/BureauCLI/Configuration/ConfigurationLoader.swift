@@ -28,8 +28,17 @@ struct ConfigurationLoader {
             let name = String(flag.dropFirst(OpenIDProviderKeys.prefix.count).prefix { $0 != "." })
             if !openIDProviders.contains(name) { openIDProviders.append(name) }
         }
+        // A list key's flag is comma-separated, like its environment variable.
         let flagValues = Dictionary(
-            uniqueKeysWithValues: flags.map { (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false)) }
+            uniqueKeysWithValues: flags.map { name, value in
+                let content: ConfigContent =
+                    if case .list? = ConfigurationKey.byName[name]?.kind {
+                        .stringArray(value.split(separator: ",").map { String($0) })
+                    } else {
+                        .string(value)
+                    }
+                return (AbsoluteConfigKey(ConfigKey(name)), ConfigValue(content, isSecret: false))
+            }
         )
         let layers: [(source: (ConfigurationKey) -> String, provider: any ConfigProvider)] = [
             ({ $0.flagName }, InMemoryProvider(name: "flags", values: flagValues)),

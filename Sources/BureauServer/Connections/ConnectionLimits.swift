@@ -8,6 +8,9 @@ public struct ConnectionLimits: Sendable {
     /// A request head not complete this long after it began drops its connection
     /// (`http.request_head_timeout_seconds`).
     public var requestHeadTimeout: TimeAmount
+    /// At graceful shutdown, a connection still busy this long after it began is closed
+    /// (`http.shutdown_grace_seconds`).
+    public var shutdownGrace: TimeAmount
     /// The open connections by client, with the cap per client (`http.max_connections_per_client`).
     public var connections: ClientConnections
 
@@ -15,6 +18,7 @@ public struct ConnectionLimits: Sendable {
     public init(_ settings: ServerSettings, connections: ClientConnections) {
         idleTimeout = .seconds(Int64(settings.idleTimeoutSeconds))
         requestHeadTimeout = .seconds(Int64(settings.requestHeadTimeoutSeconds))
+        shutdownGrace = .seconds(Int64(settings.shutdownGraceSeconds))
         self.connections = connections
     }
 }

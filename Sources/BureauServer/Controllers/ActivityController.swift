@@ -85,7 +85,7 @@ struct ActivityController {
             departure?.whenGone { subscription.close(.clientGone) }
             defer { departure?.forget() }
             try await withGracefulShutdownHandler {
-                try await streamBody.write(to: &writer)
+                try await streamBody.write(to: &writer, now: { [store] in store.now() })
             } onGracefulShutdown: {
                 subscription.close(.shuttingDown)
             }

@@ -34,6 +34,7 @@ struct APIAccessMiddleware: RouterMiddleware {
         guard governed else { return try await next(request, context) }
         var context = context
         context.clientAddress = ClientAddress.of(request, context: context, resolver: gate.limits.resolver)
+        context.trace.note(client: context.clientAddress)
         var access = AccessRequest(client: context.clientAddress, route: route, method: request.method.rawValue)
         if route == nil { access.path = request.uri.path }
         access.apiKey = APIKeyAuthentication.presentedKey(in: request.headers)
@@ -61,6 +62,7 @@ struct APIAccessMiddleware: RouterMiddleware {
             throw ErrorWithHeaders(error: APIError(refusal), headers: headers)
         case .admitted(let principal):
             context.identity = principal
+            if let principal { context.trace.note(principal: principal) }
         }
         do {
             var response = try await next(request, context)

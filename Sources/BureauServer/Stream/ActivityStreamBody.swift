@@ -37,8 +37,9 @@ struct ActivityStreamBody: Sendable {
         self.coveredThrough = covered
     }
 
-    /// Writes the opening, then the live signals, until the subscription is closed.
-    func write(to writer: inout any ResponseBodyWriter) async throws {
+    /// Writes the opening, then the live signals, until the subscription is closed; a stream closed
+    /// because the server shuts down ends with `event: shutdown` stamped `now()`.
+    func write(to writer: inout any ResponseBodyWriter, now: @Sendable () -> Timestamp) async throws {
         try await writer.write(opening)
         var lastSent = coveredThrough
         for await signal in subscription.signals {
@@ -46,6 +47,9 @@ struct ActivityStreamBody: Sendable {
             if let frame = Self.frame(for: signal, after: &lastSent) {
                 try await writer.write(frame)
             }
+        }
+        if subscription.closeReason == .shuttingDown {
+            try await writer.write(ServerSentEvents.shutdown(at: now()))
         }
     }
 

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 
 /// Hummingbird's HTTP/1.1 connections, with a smaller first receive buffer and the limits on
 /// connections (``ConnectionLimits``).
@@ -58,7 +59,17 @@ struct HTTP1Connection: ServerChildChannel {
 
     func handle(value: Value, logger: Logger) async {
         await ClientDeparture.$current.withValue(value.departure) {
-            await base.handle(value: value.base, logger: logger)
+            // At graceful shutdown Hummingbird stops accepting and lets each connection finish the request
+            // in progress; one still open after the grace period is closed, so a slow or stuck client cannot
+            // hold the shutdown (and the final snapshot) up. A connection that ends earlier cancels the timer.
+            let channel = value.channel
+            let grace = limits.shutdownGrace
+            await withGracefulShutdownHandler {
+                await base.handle(value: value.base, logger: logger)
+            } onGracefulShutdown: {
+                let scheduled = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+                channel.closeFuture.whenComplete { _ in scheduled.cancel() }
+            }
         }
     }
 

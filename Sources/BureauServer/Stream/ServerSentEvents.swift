@@ -33,6 +33,24 @@ enum ServerSentEvents {
         return block(id: id?.description ?? "", event: "reset", data: writer.buffer)
     }
 
+    /// `event: shutdown`, the last block of every stream open when the server shuts down: the client
+    /// reconnects (after `retry`), to this server once it is back or to another behind the same address.
+    /// It has no `id:` line, so the client's last event id stays the last real event's.
+    static func shutdown(at: Timestamp) -> ByteBuffer {
+        var writer = JSONWriter(capacity: 96)
+        writer.object { json in
+            json.field("type", "shutdown")
+            json.field("at", at.rfc3339)
+            json.key("data")
+            json.object { _ in }
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: writer.buffer.readableBytes + 32)
+        buffer.writeString("event: shutdown\ndata: ")
+        buffer.writeImmutableBuffer(writer.buffer)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
     private static func block(id: String, event: String, data: ByteBuffer) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: data.readableBytes + 48)
         buffer.writeString("id: \(id)\nevent: \(event)\ndata: ")

@@ -62,8 +62,15 @@ struct LineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        let merged = Self.merged(metadata, provider: metadataProvider, event: event)
+        output(Self.line(time: .now(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message))
+    }
+
+    /// The handler's metadata, then the provider's, then the event's own (each overriding the one before),
+    /// and the event's error.
+    static func merged(_ metadata: Logger.Metadata, provider: Logger.MetadataProvider?, event: LogEvent) -> Logger.Metadata {
         var merged = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty {
+        if let provided = provider?.get(), !provided.isEmpty {
             merged.merge(provided) { _, provided in provided }
         }
         if let explicit = event.metadata, !explicit.isEmpty {
@@ -73,21 +80,23 @@ struct LineLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
+        return merged
+    }
+
+    /// One line of the text format, ending in a line feed.
+    static func line(
+        time: WallTime,
+        level: Logger.Level,
+        label: String,
+        metadata: Logger.Metadata,
+        source: String,
+        message: Logger.Message
+    ) -> String {
         // Values may quote a request (a path, a header) or stored data: a line never carries a raw control
         // character to the operator's terminal, nor a line break that would forge another line.
         let rendered =
-            merged.isEmpty
-            ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped("\($0.value)"))" }.joined(separator: " ")
-        output("\(Self.timestamp()) \(event.level) \(label):\(rendered) [\(event.source)] \(TerminalText.escaped("\(event.message)"))\n")
-    }
-
-    /// Local time as `2026-11-22T17:30:00+0000`, as `StreamLogHandler` writes it.
-    private static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        guard localtime_r(&now, &parts) != nil else { return "<unknown>" }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            metadata.isEmpty
+            ? "" : " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped("\($0.value)"))" }.joined(separator: " ")
+        return "\(time.local) \(level) \(label):\(rendered) [\(source)] \(TerminalText.escaped("\(message)"))\n"
     }
 }

@@ -1,0 +1,168 @@
+import BureauAuth
+import BureauServer
+import BureauStore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import BureauCLI
+
+@Suite("The log writer and the JSON format")
+struct LogWriterTests {
+    /// What a writer wrote, batch by batch.
+    final class Captured: Sendable {
+        let batches = Mutex<[[UInt8]]>([])
+        func write(_ bytes: [UInt8]) { batches.withLock { $0.append(bytes) } }
+        var text: String { batches.withLock { String(decoding: $0.joined(), as: UTF8.self) } }
+        var lines: [String] { text.split(separator: "\n").map(String.init) }
+    }
+
+    static func record(_ index: Int, target: String = "/api/desktops") -> RequestLogRecord {
+        RequestLogRecord(
+            requestID: "req-\(index)",
+            method: "GET",
+            target: target,
+            route: "/api/desktops/{id}",
+            status: 200,
+            duration: .microseconds(1_250),
+            userID: UserID("6F1C2D1E-0000-4000-8000-000000000001")!,
+            authMethod: "api_key",
+            client: IPAddress("203.0.113.9")!
+        )
+    }
+
+    static let time = WallTime(seconds: 1_790_000_000, nanoseconds: 7_000_000)
+
+    static func object(_ line: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    @Test("a request's JSON line: every field, numbers as numbers, the time in UTC with milliseconds")
+    func requestLine() throws {
+        let line = JSONLogLine.request(Self.record(1), time: Self.time, level: .info, label: "bureau")
+        #expect(line.hasSuffix("}\n") && line.filter { $0 == "\n" }.count == 1)
+        let object = try Self.object(line)
+        #expect(object["time"] as? String == "2026-09-21T14:13:20.007Z")
+        #expect(object["level"] as? String == "info" && object["label"] as? String == "bureau" && object["message"] as? String == "request")
+        #expect(object["request_id"] as? String == "req-1" && object["method"] as? String == "GET")
+        #expect(object["target"] as? String == "/api/desktops" && object["route"] as? String == "/api/desktops/{id}")
+        #expect(object["status"] as? Int == 200 && object["duration_ms"] as? Double == 1.3)
+        #expect(object["user_id"] as? String == "6f1c2d1e-0000-4000-8000-000000000001")
+        #expect(object["auth_method"] as? String == "api_key" && object["client"] as? String == "203.0.113.9")
+    }
+
+    @Test("a request without credentials or route leaves those fields out")
+    func anonymousRequest() throws {
+        let record = RequestLogRecord(requestID: "r", method: "GET", target: "/nowhere", route: nil, status: 404, duration: .zero)
+        let object = try Self.object(JSONLogLine.request(record, time: Self.time, level: .info, label: "bureau"))
+        #expect(object["route"] == nil && object["user_id"] == nil && object["auth_method"] == nil && object["client"] == nil)
+        #expect(object["status"] as? Int == 404)
+    }
+
+    @Test("JSON strings carry no raw control character, line break or bidi override; the value reads back the same")
+    func escaping() throws {
+        let hostile = "a\"b\\c\u{1B}[2J\nforged line\r\u{7F}\u{85}\u{202E}\u{200B}é😀"
+        let line = JSONLogLine.line(
+            time: Self.time,
+            level: .warning,
+            label: "bureau.test",
+            metadata: ["name": .string(hostile), "hb.request.id": "r-1", "nested": .dictionary(["list": .array([.string(hostile)])])],
+            source: "Tests",
+            message: "\(hostile)"
+        )
+        #expect(line.filter { $0 == "\n" || $0 == "\r" }.count == 1, "one line: \(line)")
+        for scalar in line.unicodeScalars.dropLast() {
+            #expect(scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80...0x9F).contains(scalar.value))
+            #expect(![0x202E, 0x200B].contains(scalar.value))
+        }
+        let object = try Self.object(line)
+        #expect(object["message"] as? String == hostile && object["name"] as? String == hostile)
+        #expect(object["request_id"] as? String == "r-1", "the request id has the same name in every JSON line")
+        #expect(((object["nested"] as? [String: Any])?["list"] as? [String])?.first == hostile)
+        #expect(object["source"] as? String == "Tests")
+    }
+
+    @Test("status and duration in a handler's metadata are numbers; other values strings")
+    func handlerNumbers() throws {
+        let captured = Captured()
+        let logger = Logger(label: "bureau") { JSONLogHandler(label: $0, level: .info) { captured.write(Array($0.utf8)) } }
+        logger.info("request", metadata: ["hb.response.status": "201", "duration_ms": "0.4", "user_id": "u-1"])
+        logger.debug("not at this level")
+        let lines = captured.lines
+        #expect(lines.count == 1)
+        let object = try Self.object(lines[0])
+        #expect(object["status"] as? Int == 201 && object["duration_ms"] as? Double == 0.4 && object["user_id"] as? String == "u-1")
+    }
+
+    @Test("records are written in order, every one of them by close(), in either format")
+    func orderAndClose() throws {
+        for format in LogFormat.allCases {
+            let captured = Captured()
+            let writer = LogWriter(format: format, capacity: 100_000) { captured.write($0) }
+            for index in 0..<5_000 {
+                writer.enqueue(.request(Self.record(index), label: "bureau", level: .info, at: Self.time))
+            }
+            writer.close()
+            let lines = captured.lines
+            #expect(lines.count == 5_000, "\(format)")
+            let ids = lines.map { line in
+                format == .json
+                    ? (try? Self.object(line)["request_id"] as? String) ?? nil
+                    : line.split(separator: " ").first { $0.hasPrefix("hb.request.id=") }.map { String($0.dropFirst(14)) }
+            }
+            #expect(ids == (0..<5_000).map { "req-\($0)" }, "\(format)")
+            #expect(writer.droppedEntries == 0)
+            // After close, a line is written at once by its caller.
+            writer.enqueue(.line("late\n"))
+            #expect(captured.lines.last == "late")
+            writer.close()
+        }
+    }
+
+    @Test("a text request line is the handler's layout, with the record's fields as key=value")
+    func textRequestLine() {
+        let captured = Captured()
+        let writer = LogWriter(format: .text, capacity: 10) { captured.write($0) }
+        writer.enqueue(.request(Self.record(7, target: "/api/x?name=\u{1B}]0;pwned\u{07}"), label: "bureau", level: .info, at: Self.time))
+        writer.close()
+        let line = captured.text
+        #expect(line.contains(" info bureau: auth_method=api_key client=203.0.113.9 duration_ms=1.3 hb.request.id=req-7 hb.request.method=GET "))
+        #expect(line.contains("hb.request.uri=/api/x?name=\\u{1B}]0;pwned\\u{7} hb.response.status=200 route=/api/desktops/{id} "))
+        #expect(line.hasSuffix("user_id=6f1c2d1e-0000-4000-8000-000000000001 [BureauServer] request\n"))
+    }
+
+    @Test("when the writer cannot keep up, entries are dropped rather than waited for, counted, and the log says how many")
+    func boundedQueue() throws {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let first = Mutex(true)
+        let captured = Captured()
+        let writer = LogWriter(format: .json, capacity: 100) { bytes in
+            if first.withLock({ value in
+                defer { value = false }
+                return value
+            }) {
+                entered.signal()
+                release.wait()
+            }
+            captured.write(bytes)
+        }
+        // The first batch holds the writer's thread in its write...
+        writer.enqueue(.line("{\"first\":true}\n"))
+        #expect(entered.wait(timeout: .now() + 10) == .success)
+        // ...so the queue fills: 100 are kept, 25 dropped, and no enqueue waits for the stuck write.
+        let started = ContinuousClock.now
+        for index in 0..<125 { writer.enqueue(.request(Self.record(index), label: "bureau", level: .info, at: Self.time)) }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(writer.droppedEntries == 25)
+        release.signal()
+        writer.close()
+        let lines = captured.lines
+        #expect(lines.count == 1 + 100 + 1)
+        let notice = try Self.object(try #require(lines.last))
+        #expect(notice["level"] as? String == "warning" && notice["dropped"] as? String == "25")
+        #expect((notice["message"] as? String)?.contains("dropped") == true)
+    }
+}
