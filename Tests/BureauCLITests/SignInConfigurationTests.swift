@@ -100,6 +100,18 @@ struct SignInConfigurationTests {
         )
         #expect(configuration.server.signInProviders == [SignInProviderListing(name: "my-sso", displayName: "My SSO")])
         #expect(configuration.signIn.providers.first?.kind == .openID(issuer: "https://sso.example.com"))
+        let secretFile = try Self.secretFile("from-a-file\n")
+        let fromFile = try Self.load(
+            nil,
+            environment: [
+                "BUREAU_AUTH_OIDC_CORP_ISSUER": "https://corp.example", "BUREAU_AUTH_OIDC_CORP_CLIENT_ID": "id",
+                "BUREAU_AUTH_OIDC_CORP_CLIENT_SECRET_FILE": secretFile,
+            ]
+        )
+        #expect(
+            fromFile.signIn.providers.map(\.clientSecret.value) == ["from-a-file"],
+            "…_CLIENT_SECRET_FILE is the file, not a provider corp-client-secret"
+        )
     }
 
     @Test("an incomplete provider stops start-up naming it")

@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Configuration comes from, in order of precedence: flags, BUREAU_* environment variables \
             (BUREAU_HTTP_PORT for http.port), the --config file, embedded defaults. Every key is also a \
-            flag: http.max_body_bytes is --http-max-body-bytes.
+            flag: http.max_body_bytes is --http-max-body-bytes; client secrets excepted, which come from \
+            BUREAU_* variables or a client_secret_file only.
             """
     )
 
