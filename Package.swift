@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .executableTarget(
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "BureauCLI",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauPersistence", "BureauSignIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -61,7 +63,7 @@ let package = Package(
         .target(
             name: "BureauServer",
             dependencies: [
-                "BureauAuth", "BureauStore",
+                "BureauAuth", "BureauStore", "BureauSignIn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -73,6 +75,45 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: strict
+        ),
+        // Signing in with an OAuth 2.0 / OpenID Connect provider: the pending sign-ins, the providers'
+        // endpoints (discovery and keys cached), the ID-token checks. Free of the HTTP server, so the whole
+        // flow is testable without one; the only target that talks to providers.
+        .target(
+            name: "BureauSignIn",
+            dependencies: [
+                "BureauAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Fake sign-in providers (a GitHub-style one, an OpenID Connect one) served on loopback, for tests
+        // and for the `bureau-test-provider` executable a browser test starts. Never part of a product.
+        .target(
+            name: "BureauFakeProviders",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "bureau-test-provider",
+            dependencies: ["BureauFakeProviders"],
             swiftSettings: strict
         ),
         .target(
@@ -143,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "BureauCLITests",
             dependencies: [
-                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth",
+                "BureauCLI", "BureauServer", "BureauStore", "BureauAuth", "BureauSignIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -152,8 +193,22 @@ let package = Package(
         .testTarget(
             name: "BureauBlackBoxTests",
             dependencies: [
-                "bureau", "BureauPersistence", "BureauStore",
+                "bureau", "bureau-test-provider", "BureauPersistence", "BureauStore", "BureauFakeProviders",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BureauSignInTests",
+            dependencies: [
+                "BureauSignIn", "BureauFakeProviders", "BureauTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -161,6 +216,7 @@ let package = Package(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
+                "BureauSignIn", "BureauFakeProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import BureauAuth
+import BureauSignIn
 import BureauStore
 import HTTPTypes
 import Hummingbird
@@ -34,11 +35,13 @@ public struct BureauServices: Sendable {
     public let requestLog: any RequestLog
     /// Every instrument, served at `/metrics`.
     public let metrics: ServerMetrics
+    /// Sign-in with the configured providers (`auth.oauth.*`, `auth.oidc.*`); `nil` when none is configured.
+    public let signIn: ProviderSignIn?
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
     /// (default: the format and bcrypt at `auth.bcrypt_cost`); request records go to `requestLog` (default:
-    /// the request's logger, at once).
+    /// the request's logger, at once); `signIn` holds the configured sign-in providers.
     public init(
         store: BureauStore,
         settings: ServerSettings,
@@ -47,11 +50,13 @@ public struct BureauServices: Sendable {
         isWritable: @escaping @Sendable () -> Bool = { true },
         minter: (any APIKeyMinter)? = nil,
         requestLog: any RequestLog = LoggerRequestLog(),
-        metrics: ServerMetrics = ServerMetrics()
+        metrics: ServerMetrics = ServerMetrics(),
+        signIn: ProviderSignIn? = nil
     ) {
         self.store = store
         self.requestLog = requestLog
         self.metrics = metrics
+        self.signIn = signIn
         let accessMetrics = AccessMetrics(factory: metrics.factory)
         self.settings = settings
         self.isWritable = isWritable
@@ -74,7 +79,9 @@ public struct BureauServices: Sendable {
             limits: rateLimits,
             sessions: sessions,
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
-            publicRoutes: [SessionsController.devLoginPath, SessionsController.providersPath],
+            publicRoutes: [
+                SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
+            ],
             queryKeyRoute: ActivityController.streamPath,
             metrics: accessMetrics
         )
@@ -115,6 +122,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     }
     recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
+    recording.addRoutes(OAuthController(services: services).endpoints, atPath: "/api/auth/oauth")
     recording.addRoutes(
         APIKeysController(operations: services.operations, verifier: services.verifier, settings: services.settings).endpoints,
         atPath: "/api/auth/api-keys"

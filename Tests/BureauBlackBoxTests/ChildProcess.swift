@@ -20,15 +20,21 @@ final class ChildProcess: Sendable {
     let output: FileHandle
     /// The read end of the child's standard error.
     let error: FileHandle
+    /// The write end of the child's standard input when started with `input: true` (closing it is the
+    /// child's end of file; no other child holds a copy); otherwise its standard input is `/dev/null`.
+    let input: FileHandle?
 
-    /// Starts `path` with `arguments` and `environment`; standard input is `/dev/null`.
-    init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
+    /// Starts `path` with `arguments` and `environment`; standard input is a pipe when `input`, else `/dev/null`.
+    init(_ path: String, _ arguments: [String], environment: [String: String], input: Bool = false) throws {
         // Every child of this process starts here, one at a time, so no child can inherit a pipe in the
         // moment before it is marked close-on-exec.
-        let (pid, outputRead, errorRead) = try Self.spawnLock.withLock { _ in try Self.spawn(path, arguments, environment) }
+        let (pid, outputRead, errorRead, inputWrite) = try Self.spawnLock.withLock { _ in
+            try Self.spawn(path, arguments, environment, input: input)
+        }
         self.pid = pid
         output = FileHandle(fileDescriptor: outputRead, closeOnDealloc: true)
         error = FileHandle(fileDescriptor: errorRead, closeOnDealloc: true)
+        self.input = inputWrite.map { FileHandle(fileDescriptor: $0, closeOnDealloc: true) }
     }
 
     private static let spawnLock = Mutex(())
@@ -40,9 +46,15 @@ final class ChildProcess: Sendable {
         return ends
     }
 
-    private static func spawn(_ path: String, _ arguments: [String], _ environment: [String: String]) throws -> (pid_t, Int32, Int32) {
+    private static func spawn(
+        _ path: String,
+        _ arguments: [String],
+        _ environment: [String: String],
+        input: Bool
+    ) throws -> (pid_t, Int32, Int32, Int32?) {
         let outputPipe = try pipeClosedOnExec()
         let errorPipe = try pipeClosedOnExec()
+        let inputPipe = input ? try pipeClosedOnExec() : nil
         // An opaque pointer on Darwin, a struct on Glibc.
         #if canImport(Darwin)
         var actions: posix_spawn_file_actions_t? = nil
@@ -51,7 +63,11 @@ final class ChildProcess: Sendable {
         #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let inputPipe {
+            posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
 
@@ -65,12 +81,14 @@ final class ChildProcess: Sendable {
         let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
         close(outputPipe[1])
         close(errorPipe[1])
+        if let inputPipe { close(inputPipe[0]) }
         guard status == 0 else {
             close(outputPipe[0])
             close(errorPipe[0])
+            if let inputPipe { close(inputPipe[1]) }
             throw BlackBoxError("cannot start \(path): errno \(status)")
         }
-        return (pid, outputPipe[0], errorPipe[0])
+        return (pid, outputPipe[0], errorPipe[0], inputPipe?[1])
     }
 
     /// Sends `signal` to the child.

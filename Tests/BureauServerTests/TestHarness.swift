@@ -1,5 +1,6 @@
 import BureauAuth
 import BureauServer
+import BureauSignIn
 import BureauStore
 import Foundation
 import HTTPTypes
@@ -18,10 +19,11 @@ struct TestHarness {
         activityCapacity: Int = StoreState.defaultActivityCapacity,
         journal: any MutationJournal = EphemeralJournal(),
         now: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-        minter: (any APIKeyMinter)? = nil
+        minter: (any APIKeyMinter)? = nil,
+        signIn: ProviderSignIn? = nil
     ) {
         store = BureauStore(state: StoreState(activityCapacity: activityCapacity), journal: journal, now: now)
-        services = BureauServices(store: store, settings: settings, clock: clock, minter: minter)
+        services = BureauServices(store: store, settings: settings, clock: clock, minter: minter, signIn: signIn)
     }
 
     static var settings: ServerSettings {

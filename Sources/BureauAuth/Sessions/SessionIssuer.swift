@@ -8,8 +8,8 @@ public struct StartedSession: Sendable {
     public var secret: SessionSecret
 }
 
-/// Starts and ends browser sessions. Every way of signing in (the development login now, OAuth
-/// providers later) ends in ``signIn(_:)`` once it knows a verified email.
+/// Starts and ends browser sessions. Every way of signing in (the development login, the callback of a
+/// sign-in provider) ends in ``signIn(_:)`` once it knows a verified email.
 public struct SessionIssuer: Sendable {
     private let operations: Operations
 

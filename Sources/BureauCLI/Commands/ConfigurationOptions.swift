@@ -30,13 +30,28 @@ struct ConfigurationOptions: ParsableArguments {
                 flag = String(argument[..<equals])
                 value = String(argument[argument.index(after: equals)...])
             }
-            guard let key = keysByFlag[flag] else { throw ConfigurationError("unknown option \(flag)") }
+            let keyName: String
+            let isSecret: Bool
+            if let key = keysByFlag[flag] {
+                (keyName, isSecret) = (key.name, key.isSecret)
+            } else if let (provider, field) = try OpenIDProviderKeys.parse(flag: flag) {
+                keyName = "\(OpenIDProviderKeys.prefix)\(provider).\(field)"
+                isSecret = OpenIDProviderKeys.fields.contains { $0.name == field && $0.isSecret }
+            } else {
+                throw ConfigurationError("unknown option \(flag)")
+            }
+            // A flag shows in the process list: secrets come from the environment or a file.
+            guard !isSecret else {
+                throw ConfigurationError(
+                    "\(keyName) cannot be given on the command line: set \(ConfigurationKey.environmentName(of: keyName)) or \(keyName)_file"
+                )
+            }
             if value == nil {
                 index += 1
                 guard index < keyFlags.count else { throw ConfigurationError("missing value for \(flag)") }
                 value = keyFlags[index]
             }
-            values[key.name] = value
+            values[keyName] = value
             index += 1
         }
         return values

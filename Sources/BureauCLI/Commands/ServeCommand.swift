@@ -1,6 +1,7 @@
 import ArgumentParser
 import BureauPersistence
 import BureauServer
+import BureauSignIn
 import BureauStore
 import Foundation
 import Hummingbird
@@ -15,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Configuration comes from, in order of precedence: flags, BUREAU_* environment variables \
             (BUREAU_HTTP_PORT for http.port), the --config file, embedded defaults. Every key is also a \
-            flag: http.max_body_bytes is --http-max-body-bytes.
+            flag: http.max_body_bytes is --http-max-body-bytes; client secrets excepted, which come from \
+            BUREAU_* variables or a client_secret_file only.
             """
     )
 
@@ -73,12 +75,22 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: LogJournalMetrics(factory: metrics.factory)
         )
         let store = BureauStore(state: recovered.state, journal: journal, logger: Logger(label: "bureau.store"))
+        // The client that talks to sign-in providers exists only when one is configured; the service group
+        // shuts it down once the server has stopped.
+        var providerClient: ProviderHTTPClient?
+        var signIn: ProviderSignIn?
+        if !configuration.signIn.providers.isEmpty {
+            let client = ProviderHTTPClient(timeout: configuration.signIn.timeout, maxResponseBytes: configuration.signIn.maxResponseBytes)
+            providerClient = client
+            signIn = ProviderSignIn(settings: configuration.signIn, client: client, logger: Logger(label: "bureau.sign-in"))
+        }
         let services = BureauServices(
             store: store,
             settings: configuration.server,
             isWritable: { journal.isWritable },
             requestLog: WriterRequestLog(writer: writer),
-            metrics: metrics
+            metrics: metrics,
+            signIn: signIn
         )
         let snapshots = SnapshotService(
             snapshotter: Snapshotter(directory: directory, journal: journal, logger: storageLogger),
@@ -90,13 +102,18 @@ struct ServeCommand: AsyncParsableCommand {
             logger: storageLogger,
             metrics: metrics.factory
         )
-        if let seed = configuration.seed, try await Seeder(operations: services.operations).apply(seed) {
-            logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
+        do {
+            if let seed = configuration.seed, try await Seeder(operations: services.operations).apply(seed) {
+                logger.info("seeded an empty store", metadata: ["users": "\(seed.users.count)"])
+            }
+        } catch {
+            try? await providerClient?.shutdown()
+            throw error
         }
         let host = configuration.server.host
         // The journal first: services stop in reverse order, so it syncs and closes after the server has
         // drained and the final snapshot is written.
-        let app = buildApplication(services, logger: logger, extraServices: [journal, snapshots]) { boundPort in
+        let app = buildApplication(services, logger: logger, extraServices: [journal, snapshots] + (providerClient.map { [$0] } ?? [])) { boundPort in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
             logger.notice("serving", metadata: ["url": "\(url)"])
             // Unbuffered, so scripts and tests that start the binary see it at once.

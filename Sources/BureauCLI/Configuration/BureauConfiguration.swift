@@ -1,5 +1,6 @@
 import BureauAuth
 import BureauServer
+import BureauSignIn
 import Logging
 
 /// The whole configuration, typed, after precedence (flags, then `BUREAU_*`, then the file, then defaults)
@@ -27,6 +28,8 @@ public struct BureauConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `log.format`.
     public var logFormat: LogFormat
+    /// The sign-in providers (`auth.oauth.*`, `auth.oidc.*`) and `auth.oauth.timeout_seconds`.
+    public var signIn: SignInSettings
     /// The raw validated values, for settings that later modules read by key (`rate_limits.*`).
     let values: LoadedConfiguration
     /// The `seed` section, if the file has one.
@@ -67,6 +70,7 @@ public struct BureauConfiguration: Sendable {
         replayEvents = loaded.integer("stream.replay_events")
         logLevel = Logger.Level(rawValue: loaded.string("log.level")) ?? .info
         logFormat = LogFormat(rawValue: loaded.string("log.format")) ?? .text
+        signIn = SignInSettings(publicOrigin: server.origin)
         values = loaded
         seed = loaded.seed
     }
@@ -84,6 +88,10 @@ public struct BureauConfiguration: Sendable {
         let loaded = try ConfigurationLoader(file: file, environment: environment, flags: flags).load()
         var configuration = BureauConfiguration(loaded)
         configuration.server.rateLimits = try RateLimitSettings(loaded)
+        configuration.signIn = try SignInConfiguration.settings(loaded, publicOrigin: configuration.server.origin)
+        configuration.server.signInProviders = configuration.signIn.providers.map {
+            SignInProviderListing(name: $0.name.value, displayName: $0.displayName)
+        }
         return configuration
     }
 }

@@ -1,3 +1,4 @@
+import BureauSignIn
 import Foundation
 
 /// One documented configuration key: its dotted name (`http.port`), what values it takes, its default.
@@ -15,10 +16,16 @@ struct ConfigurationKey: Sendable {
     let kind: Kind
     let defaultValue: String
     let summary: String
+    /// A secret (a client secret): read from the file or a `BUREAU_*` variable, never a flag (the
+    /// process list would show it), and never printed.
+    var isSecret = false
 
     /// `BUREAU_HTTP_MAX_BODY_BYTES` for `http.max_body_bytes`.
-    var environmentName: String {
-        "BUREAU_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
+    var environmentName: String { Self.environmentName(of: name) }
+
+    /// The variable of key `name` (a `-` in an `auth.oidc` provider's name becomes `_`).
+    static func environmentName(of name: String) -> String {
+        "BUREAU_" + name.uppercased().replacingOccurrences(of: ".", with: "_").replacingOccurrences(of: "-", with: "_")
     }
 
     /// `--http-max-body-bytes` for `http.max_body_bytes`.
@@ -97,6 +104,64 @@ extension ConfigurationKey {
             defaultValue: "604800",
             summary: "a browser session ends this long after sign-in, whatever its use"
         ),
+        .init(
+            name: "auth.oauth.timeout_seconds",
+            kind: .integer(1...120),
+            defaultValue: "10",
+            summary: "bound on connecting to a sign-in provider and on each whole call to it"
+        ),
+        .init(name: "auth.oauth.github.client_id", kind: .string, defaultValue: "", summary: "GitHub sign-in: the OAuth app's client id"),
+        .init(
+            name: "auth.oauth.github.client_secret",
+            kind: .string,
+            defaultValue: "",
+            summary: "GitHub sign-in: the client secret (environment or file only, never a flag)",
+            isSecret: true
+        ),
+        .init(
+            name: "auth.oauth.github.client_secret_file",
+            kind: .string,
+            defaultValue: "",
+            summary: "GitHub sign-in: a file holding the client secret"
+        ),
+        .init(
+            name: "auth.oauth.github.authorize_url",
+            kind: .string,
+            defaultValue: "https://github.com/login/oauth/authorize",
+            summary: "GitHub sign-in: authorization endpoint (GitHub Enterprise: https://HOST/login/oauth/authorize)"
+        ),
+        .init(
+            name: "auth.oauth.github.token_url",
+            kind: .string,
+            defaultValue: "https://github.com/login/oauth/access_token",
+            summary: "GitHub sign-in: token endpoint"
+        ),
+        .init(
+            name: "auth.oauth.github.api_url",
+            kind: .string,
+            defaultValue: "https://api.github.com",
+            summary: "GitHub sign-in: REST API root (GitHub Enterprise: https://HOST/api/v3)"
+        ),
+        .init(name: "auth.oauth.google.client_id", kind: .string, defaultValue: "", summary: "Google sign-in: the OAuth client id"),
+        .init(
+            name: "auth.oauth.google.client_secret",
+            kind: .string,
+            defaultValue: "",
+            summary: "Google sign-in: the client secret (environment or file only, never a flag)",
+            isSecret: true
+        ),
+        .init(
+            name: "auth.oauth.google.client_secret_file",
+            kind: .string,
+            defaultValue: "",
+            summary: "Google sign-in: a file holding the client secret"
+        ),
+        .init(
+            name: "auth.oauth.google.issuer",
+            kind: .string,
+            defaultValue: "https://accounts.google.com",
+            summary: "Google sign-in: the OpenID issuer"
+        ),
         .init(name: "auth.max_keys_per_user", kind: .integer(1...100_000), defaultValue: "100", summary: "active API keys per user (409 beyond)"),
         .init(name: "auth.key_usage_flush_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "how often lastUsedAt is persisted"),
         .init(
@@ -149,4 +214,62 @@ extension ConfigurationKey {
 
     /// Keys by name.
     static let byName: [String: ConfigurationKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}
+
+/// The keys of one generic OpenID Connect provider, `auth.oidc.NAME.*`: as many providers as the file
+/// or the environment names. In a variable or a flag, a `-` of NAME is written `_` or `-` respectively
+/// (`BUREAU_AUTH_OIDC_MY_SSO_ISSUER`, `--auth-oidc-my-sso-issuer` for `auth.oidc.my-sso.issuer`).
+enum OpenIDProviderKeys {
+    static let prefix = "auth.oidc."
+
+    /// The fields of each provider.
+    static let fields: [(name: String, summary: String, isSecret: Bool)] = [
+        ("issuer", "the issuer (discovery at ISSUER/.well-known/openid-configuration)", false),
+        ("client_id", "the client id Bureau is registered under", false),
+        ("client_secret", "the client secret (environment or file only, never a flag)", true),
+        ("client_secret_file", "a file holding the client secret", false),
+        ("display_name", "what the sign-in button says (default: NAME)", false),
+    ]
+
+    /// The keys of provider `name`.
+    static func keys(for name: String) -> [ConfigurationKey] {
+        fields.map {
+            ConfigurationKey(name: "\(prefix)\(name).\($0.name)", kind: .string, defaultValue: "", summary: $0.summary, isSecret: $0.isSecret)
+        }
+    }
+
+    /// The provider and field a `BUREAU_AUTH_OIDC_…` variable names, if it names one (`nil` for a
+    /// variable outside the family; an error for one inside it that names no field or a bad name).
+    static func parse(environmentName: String) throws(ConfigurationError) -> (provider: String, field: String)? {
+        let family = "BUREAU_AUTH_OIDC_"
+        guard environmentName.hasPrefix(family) else { return nil }
+        let rest = environmentName.dropFirst(family.count)
+        for field in fields.sorted(by: { $0.name.count > $1.name.count }) {
+            let suffix = "_" + field.name.uppercased()
+            guard rest.hasSuffix(suffix) else { continue }
+            let provider = rest.dropLast(suffix.count).lowercased().replacingOccurrences(of: "_", with: "-")
+            guard ProviderName.isValid(provider) else {
+                throw ConfigurationError("invalid sign-in provider name in \(environmentName): use 1 to 32 of a-z, 0-9 and -")
+            }
+            return (provider, field.name)
+        }
+        throw ConfigurationError("unknown configuration variable \(environmentName)")
+    }
+
+    /// The provider and field a `--auth-oidc-…` flag names, if it names one.
+    static func parse(flag: String) throws(ConfigurationError) -> (provider: String, field: String)? {
+        let family = "--auth-oidc-"
+        guard flag.hasPrefix(family) else { return nil }
+        let rest = flag.dropFirst(family.count)
+        for field in fields.sorted(by: { $0.name.count > $1.name.count }) {
+            let suffix = "-" + field.name.replacingOccurrences(of: "_", with: "-")
+            guard rest.hasSuffix(suffix) else { continue }
+            let provider = String(rest.dropLast(suffix.count))
+            guard ProviderName.isValid(provider) else {
+                throw ConfigurationError("invalid sign-in provider name in \(flag): use 1 to 32 of a-z, 0-9 and -")
+            }
+            return (provider, field.name)
+        }
+        return nil
+    }
 }

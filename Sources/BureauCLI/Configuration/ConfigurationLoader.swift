@@ -1,3 +1,4 @@
+import BureauSignIn
 import Configuration
 import Foundation
 import Yams
@@ -16,10 +17,17 @@ struct ConfigurationLoader {
     func load() throws(ConfigurationError) -> LoadedConfiguration {
         var fileValues: [AbsoluteConfigKey: ConfigValue] = [:]
         var seed: SeedSection?
+        // The generic OpenID providers named anywhere, in the order first met (file, environment, flags).
+        var openIDProviders: [String] = []
         if let file {
-            (fileValues, seed) = try Self.readFile(file)
+            (fileValues, seed, openIDProviders) = try Self.readFile(file)
         }
-        try checkEnvironmentNames()
+        let openIDEnvironment = try checkEnvironmentNames()
+        for name in openIDEnvironment.names where !openIDProviders.contains(name) { openIDProviders.append(name) }
+        for flag in flags.keys.sorted() where flag.hasPrefix(OpenIDProviderKeys.prefix) {
+            let name = String(flag.dropFirst(OpenIDProviderKeys.prefix.count).prefix { $0 != "." })
+            if !openIDProviders.contains(name) { openIDProviders.append(name) }
+        }
         // A list key's flag is comma-separated, like its environment variable.
         let flagValues = Dictionary(
             uniqueKeysWithValues: flags.map { name, value in
@@ -34,11 +42,12 @@ struct ConfigurationLoader {
         )
         let layers: [(source: (ConfigurationKey) -> String, provider: any ConfigProvider)] = [
             ({ $0.flagName }, InMemoryProvider(name: "flags", values: flagValues)),
+            ({ $0.environmentName }, InMemoryProvider(name: "environment", values: openIDEnvironment.values)),
             ({ $0.environmentName }, EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "bureau")),
             ({ "\(file ?? "file"): \($0.name)" }, InMemoryProvider(name: "file", values: fileValues)),
         ]
         var values: [String: LoadedConfiguration.Value] = [:]
-        for key in ConfigurationKey.all {
+        for key in ConfigurationKey.all + openIDProviders.flatMap(OpenIDProviderKeys.keys(for:)) {
             var resolved: (raw: [String], source: String)?
             for layer in layers {
                 let absolute = AbsoluteConfigKey(ConfigKey(key.name))
@@ -65,15 +74,27 @@ struct ConfigurationLoader {
             let (raw, source) = resolved ?? (key.defaultValue.isEmpty ? [] : [key.defaultValue], "default")
             values[key.name] = try Self.convert(raw, for: key, source: source)
         }
-        return LoadedConfiguration(values: values, seed: seed)
+        return LoadedConfiguration(values: values, seed: seed, openIDProviders: openIDProviders)
     }
 
-    /// Every `BUREAU_*` variable must name a key: a typo must not be silently ignored.
-    private func checkEnvironmentNames() throws(ConfigurationError) {
+    /// Every `BUREAU_*` variable must name a key: a typo must not be silently ignored. Returns the values
+    /// of `BUREAU_AUTH_OIDC_*` variables by key, and the providers they name (sorted).
+    private func checkEnvironmentNames() throws(ConfigurationError) -> (values: [AbsoluteConfigKey: ConfigValue], names: [String]) {
         let known = Set(ConfigurationKey.all.map(\.environmentName))
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        var names: [String] = []
         for name in environment.keys.sorted() where name.hasPrefix("BUREAU_") && !known.contains(name) {
-            throw ConfigurationError("unknown configuration variable \(name)")
+            guard let (provider, field) = try OpenIDProviderKeys.parse(environmentName: name) else {
+                throw ConfigurationError("unknown configuration variable \(name)")
+            }
+            let isSecret = OpenIDProviderKeys.fields.contains { $0.name == field && $0.isSecret }
+            values[AbsoluteConfigKey(ConfigKey("\(OpenIDProviderKeys.prefix)\(provider).\(field)"))] = ConfigValue(
+                .string(environment[name] ?? ""),
+                isSecret: isSecret
+            )
+            if !names.contains(provider) { names.append(provider) }
         }
+        return (values, names)
     }
 
     private static func convert(
@@ -109,7 +130,9 @@ struct ConfigurationLoader {
     }
 
     /// Parses the YAML file into flat values, checking every key against the documented ones.
-    private static func readFile(_ path: String) throws(ConfigurationError) -> ([AbsoluteConfigKey: ConfigValue], SeedSection?) {
+    private static func readFile(
+        _ path: String
+    ) throws(ConfigurationError) -> ([AbsoluteConfigKey: ConfigValue], SeedSection?, [String]) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -122,16 +145,50 @@ struct ConfigurationLoader {
         } catch {
             throw ConfigurationError("\(path) is not valid YAML: \(String(describing: error).prefix(300))")
         }
-        guard let root else { return ([:], nil) }
+        guard let root else { return ([:], nil, []) }
         guard let mapping = root.mapping else { throw ConfigurationError("\(path): the top level must be a mapping of keys") }
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         var seed: SeedSection?
+        var openIDProviders: [String] = []
+        /// `auth.oidc`: a mapping of provider names to mappings of their fields.
+        func readOpenIDProviders(_ node: Node) throws(ConfigurationError) {
+            guard let providers = node.mapping else { throw ConfigurationError("\(path): auth.oidc must map provider names to their settings") }
+            for (nameNode, settingsNode) in providers {
+                guard let name = nameNode.scalar?.string else { throw ConfigurationError("\(path): keys must be plain names") }
+                guard ProviderName.isValid(name) else {
+                    throw ConfigurationError(
+                        "invalid sign-in provider name \(TerminalText.escaped(String(name.prefix(40)))) in auth.oidc in \(path): use 1 to 32 of a-z, 0-9 and -"
+                    )
+                }
+                guard let settings = settingsNode.mapping else {
+                    throw ConfigurationError("\(path): auth.oidc.\(name) must be a mapping of its settings")
+                }
+                for (fieldNode, valueNode) in settings {
+                    let field = fieldNode.scalar?.string ?? ""
+                    guard let known = OpenIDProviderKeys.fields.first(where: { $0.name == field }) else {
+                        throw ConfigurationError("unknown configuration key auth.oidc.\(name).\(TerminalText.escaped(field)) in \(path)")
+                    }
+                    guard let scalar = valueNode.scalar else {
+                        throw ConfigurationError("invalid value for auth.oidc.\(name).\(field) in \(path): expected a single value")
+                    }
+                    values[AbsoluteConfigKey(ConfigKey("\(OpenIDProviderKeys.prefix)\(name).\(field)"))] = ConfigValue(
+                        .string(scalar.string),
+                        isSecret: known.isSecret
+                    )
+                }
+                if !openIDProviders.contains(name) { openIDProviders.append(name) }
+            }
+        }
         func walk(_ mapping: Node.Mapping, prefix: String) throws(ConfigurationError) {
             for (keyNode, valueNode) in mapping {
                 guard let component = keyNode.scalar?.string else { throw ConfigurationError("\(path): keys must be plain names") }
                 let name = prefix.isEmpty ? component : prefix + "." + component
                 if name == "seed" {
                     seed = try SeedSection(node: valueNode, path: path)
+                    continue
+                }
+                if name == "auth.oidc" {
+                    try readOpenIDProviders(valueNode)
                     continue
                 }
                 if let nested = valueNode.mapping {
@@ -159,14 +216,14 @@ struct ConfigurationLoader {
                     let items = scalar.string.split(separator: ",").map(String.init)
                     values[absolute] = ConfigValue(.stringArray(items), isSecret: false)
                 case (_, .scalar(let scalar)):
-                    values[absolute] = ConfigValue(.string(scalar.string), isSecret: false)
+                    values[absolute] = ConfigValue(.string(scalar.string), isSecret: key.isSecret)
                 default:
                     throw ConfigurationError("invalid value for \(name) in \(path): expected a single value")
                 }
             }
         }
         try walk(mapping, prefix: "")
-        return (values, seed)
+        return (values, seed, openIDProviders)
     }
 }
 
@@ -181,6 +238,8 @@ struct LoadedConfiguration: Sendable {
 
     let values: [String: Value]
     let seed: SeedSection?
+    /// The `auth.oidc.NAME` providers, in the order first met (the file's first).
+    var openIDProviders: [String] = []
 
     func string(_ name: String) -> String {
         if case .string(let value)? = values[name] { return value }

@@ -4,7 +4,8 @@ import BureauAuth
 ///
 /// The target is cut at its delimiters (`/ ? & # ;`). A piece `name=value` whose name, fully
 /// percent-decoded, is a credential's name (`apikey`, `api_key`, `api-key`, `x-api-key`, `token`,
-/// `access_token`, in any case) is logged as `name=REDACTED`. Any other piece that percent-decodes to
+/// `access_token`, and a sign-in's `code`, `state`, `id_token`, `client_secret`, in any case) is logged as
+/// `name=REDACTED`. Any other piece that percent-decodes to
 /// something else is judged by what it decodes to (recursively, so double encodings and encoded
 /// delimiters are seen through); if that holds a credential, the decoded form is logged with the credential
 /// replaced, else the piece is logged as sent. A credential is an `lb_k_` token in any case (replaced with
@@ -13,7 +14,10 @@ import BureauAuth
 /// target cannot forge log lines. A target still changing after several rounds of decoding is replaced whole.
 enum LoggedTarget {
     /// Names whose values are always hidden (compared after decoding, ignoring case).
-    static let secretNames: Set<String> = ["apikey", "api_key", "api-key", "x-api-key", "token", "access_token"]
+    /// `code` and `state` are a sign-in callback's authorization code and state.
+    static let secretNames: Set<String> = [
+        "apikey", "api_key", "api-key", "x-api-key", "token", "access_token", "code", "state", "id_token", "client_secret",
+    ]
     /// Runs of letters and digits at least this long are hidden, wherever they are.
     static let longestVisibleRun = 24
     /// `lb_k_`, as bytes.

@@ -31,13 +31,6 @@ public struct SessionCookie: Sendable, Equatable {
 
     /// The value of this cookie in a request's `Cookie` fields (the first one named so), if any.
     public func value(in headers: HTTPFields) -> Substring? {
-        for field in headers[values: .cookie] {
-            for pair in field.split(separator: ";") {
-                let trimmed = pair.drop { $0 == " " || $0 == "\t" }
-                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
-                return trimmed[trimmed.index(after: equals)...].prefix { $0 != " " && $0 != "\t" }
-            }
-        }
-        return nil
+        CookieHeader.value(named: name, in: headers)
     }
 }
