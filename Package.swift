@@ -54,9 +54,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "BureauDashboard",
+            // The dashboard's files become byte arrays of generated Swift source (`PackageResources`) at
+            // build time: nothing to ship beside the binary, nothing read from disk at run time.
+            resources: [.embedInCode("Assets")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BureauServer",
             dependencies: [
-                "BureauAuth", "BureauStore",
+                "BureauAuth", "BureauStore", "BureauDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -152,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "BureauServerTests",
             dependencies: [
-                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
+                "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport", "BureauDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
