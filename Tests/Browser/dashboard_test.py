@@ -42,6 +42,12 @@ DESKTOP_WIDTH, DESKTOP_HEIGHT = 1280, 900
 PHONE_WIDTH, PHONE_HEIGHT = 375, 812
 
 
+try:
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # require_tools() says what to install.
+    Keys = None
+
+
 class Failure(Exception):
     """A check that did not hold."""
 
@@ -80,7 +86,7 @@ def require_tools():
 class Server:
     """A `bureau serve` of its own: temporary configuration and data directory, a free loopback port."""
 
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, extra_config=()):
         # A port chosen here rather than `port: 0`: the server's public origin (which its sign-in and CSRF
         # checks compare the browser's Origin with) is derived from the configured port.
         with socket.socket() as probe:
@@ -110,6 +116,7 @@ class Server:
                     "    window_seconds: 10",
                     "stream:",
                     "  heartbeat_seconds: 5",
+                    *extra_config,
                     "",
                 ]
             )
@@ -264,6 +271,9 @@ class Browser:
     def visible(self, selector):
         return self.wait(lambda: self.find(selector).is_displayed() and self.find(selector), f"{selector} is shown")
 
+    def active_element_id(self):
+        return self.driver.execute_script("return document.activeElement && document.activeElement.id")
+
     def open(self, path):
         self.driver.get(self.server.base + path)
 
@@ -334,14 +344,16 @@ def sign_in_with_dev_login(browser, email=EMAIL):
     form = browser.visible("#dev-login-form")
     field = form.find_element("css selector", "#dev-login-email")
     field.clear()
-    field.send_keys(email)
-    form.find_element("css selector", "button[type=submit]").click()
+    # By keyboard: Enter in the field submits the form.
+    field.send_keys(email, Keys.ENTER)
     browser.wait(lambda: browser.find("#nav").is_displayed(), "the dashboard shows after the development login")
     browser.wait(lambda: browser.find("#account-email").text == email, "the signed-in email is shown")
 
 
 # Each takes the browser from signed out to a signed-in dashboard for EMAIL.
 SIGN_IN_PATHS = [sign_in_with_dev_login]
+# Lines added to the server's configuration (a sign-in provider a path above needs, say).
+EXTRA_CONFIG = []
 
 
 def sign_out(browser, server):
@@ -369,6 +381,8 @@ def test_served_from_the_binary(browser, server, context):
         check(headers["X-Content-Type-Options"] == "nosniff", f"{path}: nosniff")
         status, _, _ = http(server, "GET", path, headers={"If-None-Match": headers["ETag"]})
         check(status == 304, f"{path} with its ETag: {status}")
+        status, head, body = http(server, "HEAD", path)
+        check(status == 200 and not body and head["Content-Length"] == headers["Content-Length"], f"HEAD {path}: {status}")
     status, headers, _ = http(server, "GET", "/assets/../Package.swift")
     check(status == 404 and headers["X-Frame-Options"] == "DENY", f"a path out of /assets: {status}")
 
@@ -425,13 +439,17 @@ def test_api_keys(browser, server, context):
     browser.check_state("api-key-created")
 
     # The list: name, masked preview (last four characters), creation date, last use.
-    item = browser.wait(
-        lambda: next((li for li in browser.find_all("#key-list li") if "Browser test key" in li.text), None),
+    listed = browser.wait(
+        lambda: browser.driver.execute_script(
+            "const item = [...document.querySelectorAll('#key-list li')].find((li) => li.textContent.includes(arguments[0]));"
+            "return item && [item.querySelector('.preview').textContent, item.textContent];",
+            "Browser test key",
+        ),
         "the new key is listed",
     )
-    preview = item.find_element("css selector", ".preview").text
+    preview, text = listed
     check(preview.startswith("lb_k_") and preview.endswith(key[-4:]) and len(preview) < 16, f"the key is masked: {preview}")
-    check("Last used" in item.text and "Created" in item.text, "the list shows creation and last use")
+    check("Last used" in text and "Created" in text, "the list shows creation and last use")
     # Dismissed, the key is nowhere in the page; nor after a reload.
     browser.find("#dismiss-key").click()
     browser.wait(lambda: not browser.find("#new-key").is_displayed(), "the key panel closes")
@@ -448,14 +466,22 @@ def test_api_keys(browser, server, context):
                 return li.find_element("css selector", "button.revoke")
         return None
 
-    browser.wait(revoke_button, "the key's Revoke button").click()
+    browser.wait(lambda: revoke_button().click() is None, "the key's Revoke button")
     dialog = browser.visible("#revoke-dialog")
     check("Browser test key" in dialog.text and "cannot be undone" in dialog.text, "the confirmation names the key")
     browser.check_state("api-key-revoke-confirmation")
+    # By keyboard: the dialog starts on Cancel, Escape closes it and gives focus back to the Revoke button.
+    check(browser.active_element_id() == "revoke-cancel", "the confirmation's focus starts on Cancel")
+    browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "Escape closes the confirmation")
+    check(browser.driver.execute_script("return document.activeElement.classList.contains('revoke')"), "focus returns to Revoke")
+    # Enter on the focused Revoke button opens it again; Cancel closes it.
+    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser.visible("#revoke-dialog")
     browser.find("#revoke-cancel").click()
     browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "Cancel closes the confirmation")
-    check(http(server, "GET", "/api/auth/me", key=key)[0] == 200, "Cancel leaves the key working")
-    browser.wait(revoke_button, "the key's Revoke button").click()
+    check(http(server, "GET", "/api/auth/me", key=key)[0] == 200, "Cancel and Escape leave the key working")
+    browser.wait(lambda: revoke_button().click() is None, "the key's Revoke button")
     browser.visible("#revoke-dialog")
     browser.find("#revoke-confirm").click()
     browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "the confirmation closes")
@@ -498,13 +524,16 @@ def test_desktops_and_tasks(browser, server, context):
     task = browser.wait(lambda: next(iter(browser.find_all("#task-list li")), None), "the new task is listed")
 
     def task_state():
-        item = browser.find_all("#task-list li")[0]
-        return item.find_element("css selector", ".badge").text, [b.text for b in item.find_elements("css selector", "button")]
+        # One script call: the list may be re-rendered (live events refresh it) between two WebDriver calls.
+        status, buttons = browser.driver.execute_script(
+            "const item = document.querySelector('#task-list li');"
+            "return [item.querySelector('.badge').textContent, [...item.querySelectorAll('button')].map((b) => b.textContent)];"
+        )
+        return status, buttons
 
     check(task_state() == ("queued", ["Start", "Cancel"]), f"a queued task can start or be cancelled: {task_state()}")
     browser.click("#task-list li button[data-status=running]")
-    browser.wait(lambda: task_state()[0] == "running", "the task is running")
-    check(task_state()[1] == ["Complete", "Mark failed", "Cancel"], f"a running task's transitions: {task_state()}")
+    browser.wait(lambda: task_state() == ("running", ["Complete", "Mark failed", "Cancel"]), "a running task can complete, fail or be cancelled")
     browser.check_state("desktops-tasks")
     browser.click("#task-list li button[data-status=completed]")
     browser.wait(lambda: task_state() == ("completed", []), "a completed task has no transition left")
@@ -590,8 +619,11 @@ def main():
         return 1
 
     failures = []
+    # This run's screenshots only.
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
     with tempfile.TemporaryDirectory(prefix="bureau-browser-") as directory:
-        server = Server(binary, Path(directory))
+        server = Server(binary, Path(directory), EXTRA_CONFIG)
         server.command("users", "add", "--email", EMAIL)
         # The script's own key, printed once by `keys create`; it stays in this process's memory.
         script_key = server.command("keys", "create", "--user", EMAIL, "--name", "Script key", "--bcrypt-cost", "4").strip()
