@@ -403,6 +403,46 @@ def test_sign_in_page(browser, server, context):
     browser.check_state("sign-in-error")
 
 
+def test_provider_buttons(browser, server, context):
+    """A button per configured provider, linking to its sign-in URL; the form only when dev login is on.
+
+    No provider can be configured on this server yet, so the page is given a provider list of its own:
+    a script that runs before the page's own (DevTools, so outside the page's CSP) answers its request for
+    /api/auth/providers. Entries whose URL is not this server's own path are not shown.
+    """
+    options = {
+        "data": [
+            {"name": "github", "displayName": "GitHub", "signInUrl": "/api/auth/oauth/github"},
+            {"name": "corp", "displayName": "<b>Corp</b> SSO", "signInUrl": "/api/auth/oauth/corp"},
+            {"name": "evil", "displayName": "Elsewhere", "signInUrl": "//evil.example/login"},
+            {"name": "evil2", "displayName": "Elsewhere too", "signInUrl": "https://evil.example/login"},
+        ],
+        "devLogin": False,
+    }
+    script = (
+        "const original = window.fetch; const options = %s;"
+        "window.fetch = (input, init) => String(input).endsWith('/api/auth/providers')"
+        " ? Promise.resolve(new Response(JSON.stringify(options), {status: 200, headers: {'Content-Type': 'application/json'}}))"
+        " : original(input, init);" % json.dumps(options)
+    )
+    added = browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": script})
+    try:
+        browser.open("/")
+        browser.wait(lambda: len(browser.find_all("#providers a")) == 2, "a button per provider of this server")
+        links = [(a.text, a.get_attribute("href")) for a in browser.find_all("#providers a")]
+        check(
+            links == [
+                ("Sign in with GitHub", server.base + "/api/auth/oauth/github"),
+                ("Sign in with <b>Corp</b> SSO", server.base + "/api/auth/oauth/corp"),
+            ],
+            f"provider buttons: {links}",
+        )
+        check(not browser.find("#dev-login-form").is_displayed(), "no development login form when dev login is off")
+        browser.check_state("sign-in-providers")
+    finally:
+        browser.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
+
+
 def test_sign_in_paths(browser, server, context):
     """Every sign-in path lands on the dashboard signed in as EMAIL, and signs out again."""
     for sign_in in SIGN_IN_PATHS:
@@ -598,6 +638,7 @@ def test_sign_out(browser, server, context):
 TESTS = [
     test_served_from_the_binary,
     test_sign_in_page,
+    test_provider_buttons,
     test_sign_in_paths,
     test_api_keys,
     test_key_errors,
