@@ -16,6 +16,7 @@ any failure.
 
 Sign-in paths are functions in SIGN_IN_PATHS: each takes the browser to a signed-in dashboard. A new
 path (a provider's button, say) is one more function appended there; test_sign_in_paths runs each.
+EXTRA_CONFIG holds lines added to the server's configuration (the provider such a path needs).
 """
 
 import argparse
@@ -140,9 +141,9 @@ class Server:
         check(result.returncode == 0, f"bureau {arguments[0]} {arguments[1]} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self):
+    def start(self, *options):
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--config", str(self.config)],
+            [self.binary, "serve", "--config", str(self.config), *options],
             stdout=subprocess.PIPE,
             stderr=open(self.log, "ab"),
             env=self.environment,
@@ -658,6 +659,52 @@ def test_sign_out(browser, server, context):
     browser.check_state("signed-out")
 
 
+def test_feed_reset(browser, server, context):
+    """Past what the server keeps, a resume gets `event: reset`: the page reloads the feed and the lists.
+
+    A server of its own keeps 5 events per user. The browser is taken offline and the server restarted, 8
+    events are created, then the browser comes back: its resume (Last-Event-ID) is older than what is kept.
+    Runs last: cookies do not tell ports apart, so signing in here replaces the main server's cookie.
+    """
+    with tempfile.TemporaryDirectory(prefix="bureau-browser-reset-") as directory:
+        other = Server(server.binary, Path(directory))
+        other.command("users", "add", "--email", EMAIL)
+        key = other.command("keys", "create", "--user", EMAIL, "--name", "Reset key", "--bcrypt-cost", "4").strip()
+        other.start("--stream-replay-events", "5")
+        main, browser.server = browser.server, other
+        try:
+            browser.driver.execute_cdp_cmd(
+                "Browser.grantPermissions", {"origin": other.base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]}
+            )
+            sign_in_with_dev_login(browser)
+            browser.navigate("activity", "Activity")
+            browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the live feed connects")
+            status, _, first = http(other, "POST", "/api/desktops", key=key, body={"name": "Seen before"})
+            check(status == 201, f"a first desktop: {status}")
+            browser.wait(lambda: browser.item_with_text("#activity-list li", "Seen before"), "the feed shows it")
+            browser.driver.execute_cdp_cmd("Network.enable", {})
+            offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+            browser.driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+            other.stop()
+            other.start("--stream-replay-events", "5")
+            for index in range(8):
+                status, _, _ = http(other, "POST", "/api/desktops", key=key, body={"name": f"Missed {index}"})
+                check(status == 201, f"desktop {index}: {status}")
+            browser.driver.execute_cdp_cmd("Network.emulateNetworkConditions", dict(offline, offline=False))
+            browser.wait(lambda: browser.find("#feed-notice").is_displayed(), "the page says the feed was reloaded", timeout=30)
+            browser.wait(lambda: browser.item_with_text("#activity-list li", "Missed 7"), "the reloaded feed holds the newest event")
+            browser.wait(lambda: browser.item_with_text("#desktop-list li", "Missed 7"), "the lists were reloaded too")
+            check(not browser.item_with_text("#activity-list li", "Seen before"), "the feed starts afresh")
+            browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the feed is live again")
+            browser.check_state("activity-after-reset")
+        finally:
+            browser.driver.execute_cdp_cmd(
+                "Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+            )
+            browser.server = main
+            other.stop()
+
+
 TESTS = [
     test_served_from_the_binary,
     test_sign_in_page,
@@ -670,6 +717,7 @@ TESTS = [
     test_feed_resumes_after_restart,
     test_rate_limit_message,
     test_sign_out,
+    test_feed_reset,
 ]
 
 

@@ -196,6 +196,7 @@
     for (const id of ['desktop-list', 'task-list', 'key-list', 'activity-list', 'task-desktop']) $(id).replaceChildren();
     state.seenEvents.clear();
     state.lastEventId = null;
+    $('feed-notice').hidden = true;
     $('nav').hidden = true;
     $('account').hidden = true;
     for (const id of Object.values(VIEWS)) $(id).hidden = true;
@@ -585,6 +586,9 @@
       // Some events were no longer kept: start the feed and the lists afresh; the stream carries on.
       $('activity-list').replaceChildren();
       state.seenEvents.clear();
+      const notice = $('feed-notice');
+      notice.textContent = `Some events from while the feed was disconnected are no longer kept: the feed and lists were reloaded at ${new Date().toLocaleTimeString()}.`;
+      notice.hidden = false;
       reloadAfterReset();
     });
     source.addEventListener('error', () => {
