@@ -721,6 +721,23 @@ TESTS = [
 ]
 
 
+def run(tests, browser, server, context, failures):
+    """Runs `tests` in order; the first failure ends the run (later tests build on earlier ones' state)."""
+    for test in tests:
+        started = time.monotonic()
+        try:
+            test(browser, server, context)
+            print(f"ok    {test.__name__} ({time.monotonic() - started:.1f} s)")
+        except Exception as error:
+            failures.append(test.__name__)
+            print(f"FAIL  {test.__name__}: {error}", file=sys.stderr)
+            if not isinstance(error, Failure):
+                traceback.print_exc()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            browser.driver.save_screenshot(str(SCREENSHOTS / f"failure-{test.__name__}.png"))
+            return
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=str(REPOSITORY / ".build" / "debug" / "bureau"), help="the bureau executable")
@@ -743,24 +760,13 @@ def main():
         check(KEY_PATTERN.fullmatch(script_key), "keys create printed a key")
         server.start()
         print(f"bureau serving on {server.base}")
-        browser = Browser(chromium, driver, server)
-        context = {"script_key": script_key}
         try:
-            for test in TESTS:
-                started = time.monotonic()
-                try:
-                    test(browser, server, context)
-                    print(f"ok    {test.__name__} ({time.monotonic() - started:.1f} s)")
-                except Exception as error:  # Every failure is reported; later tests depend on earlier ones.
-                    failures.append(test.__name__)
-                    print(f"FAIL  {test.__name__}: {error}", file=sys.stderr)
-                    if not isinstance(error, Failure):
-                        traceback.print_exc()
-                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                    browser.driver.save_screenshot(str(SCREENSHOTS / f"failure-{test.__name__}.png"))
-                    break
+            browser = Browser(chromium, driver, server)
+            try:
+                run(TESTS, browser, server, {"script_key": script_key}, failures)
+            finally:
+                browser.quit()
         finally:
-            browser.quit()
             server.stop()
     if failures:
         print(f"browser test failed: {', '.join(failures)}", file=sys.stderr)
