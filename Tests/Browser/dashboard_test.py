@@ -413,6 +413,14 @@ def test_sign_in_page(browser, server, context):
     error = browser.visible("#dev-login-error")
     check("email" in error.text, f"a 400 names the field: {error.text!r}")
     browser.check_state("sign-in-error")
+    # The page opened at another address than the server's configured one (localhost for 127.0.0.1): the
+    # server refuses the sign-in as cross-site, and the page says what to do.
+    browser.driver.get(server.base.replace("127.0.0.1", "localhost") + "/")
+    browser.visible("#dev-login-form")
+    browser.find("#dev-login-email").send_keys(EMAIL, Keys.ENTER)
+    error = browser.visible("#dev-login-error")
+    check("configured address" in error.text, f"a cross-site sign-in is explained: {error.text!r}")
+    check(not browser.find("#nav").is_displayed(), "and nobody is signed in")
 
 
 def test_provider_buttons(browser, server, context):

@@ -81,7 +81,13 @@
       case 0: return problem.message;
       case 400: return `Please check what you entered.${detail}`;
       case 401: return 'You are not signed in.';
-      case 403: return `This is not allowed.${detail}`;
+      case 403:
+        if (problem.code === 'cross_site_login' || problem.code === 'cross_site_request') {
+          // The page's address is not the one the server is configured with (http.public_origin), e.g.
+          // localhost where the server expects 127.0.0.1.
+          return `The server refused this as coming from another site.${detail} Open the dashboard at the server's configured address and try again.`;
+        }
+        return `This is not allowed.${detail}`;
       case 404: return `Not found: it may have been deleted or revoked already.${detail}`;
       case 409:
         if (problem.code === 'api_key_limit_reached') return `You have reached the limit of active API keys.${detail}`;
