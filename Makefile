@@ -1,9 +1,10 @@
 # Bureau: the two commands a fresh machine needs are `make run` and `make test`.
 SWIFT ?= swift
+PYTHON ?= python3
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release release-test test lint format bench bench-stream bench-fairness clean
+.PHONY: run build release release-test test browser-test lint format bench bench-stream bench-fairness clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -26,9 +27,15 @@ release:
 release-test: release
 	bash scripts/check-release.sh
 
-## test: every test target (warnings are errors in our targets)
+## test: every test target (warnings are errors in our targets), then the dashboard in a real browser
 test: build
 	$(SWIFT) test --skip-build
+	$(PYTHON) Tests/Browser/dashboard_test.py --binary "$$($(SWIFT) build --show-bin-path)/bureau"
+
+## browser-test: the dashboard in headless Chromium against the real binary, checked by axe-core; screenshots
+## in .build/screenshots/ (needs chromium, chromium-driver and Tests/Browser/requirements.txt)
+browser-test: build
+	$(PYTHON) Tests/Browser/dashboard_test.py --binary "$$($(SWIFT) build --show-bin-path)/bureau"
 
 ## lint: formatting check with the project's .swift-format
 lint:

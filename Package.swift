@@ -61,9 +61,16 @@ let package = Package(
         ),
         .plugin(name: "BuildCommit", capability: .buildTool()),
         .target(
+            name: "BureauDashboard",
+            // The dashboard's files become byte arrays of generated Swift source (`PackageResources`) at
+            // build time: nothing to ship beside the binary, nothing read from disk at run time.
+            resources: [.embedInCode("Assets")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BureauServer",
             dependencies: [
-                "BureauAuth", "BureauStore", "BureauSignIn",
+                "BureauAuth", "BureauStore", "BureauSignIn", "BureauDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -216,7 +223,7 @@ let package = Package(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
-                "BureauSignIn", "BureauFakeProviders",
+                "BureauSignIn", "BureauFakeProviders", "BureauDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -100,7 +100,7 @@ public struct BureauServices: Sendable {
 
 /// The router: middleware in order (request log, problem rendering, then for every `/api` route, however its
 /// path is spelled, the access gate: client address, credentials, rate limits, requirement, CSRF), then
-/// the controllers.
+/// the controllers, the dashboard (`/`, `/assets/...`) among them.
 /// Tests build it directly.
 public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
@@ -120,6 +120,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
     if services.settings.metricsEnabled, services.settings.metricsPort == 0 {
         MetricsController(metrics: services.metrics).register(on: recording)
     }
+    DashboardController().register(on: recording)
     recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
     recording.addRoutes(OAuthController(services: services).endpoints, atPath: "/api/auth/oauth")

@@ -1,3 +1,4 @@
+import BureauAuth
 import BureauStore
 import HTTPTypes
 import Hummingbird
@@ -7,7 +8,8 @@ import Synchronization
 
 /// Turns every error into a problem+json answer, and echoes the request's id (``BureauRequestContext/requestID``,
 /// the same as in its log lines) in `x-request-id`. Unknown errors become a 500 that is logged with the request id,
-/// never a silent one; a known path asked with the wrong method becomes a 405 with `Allow`.
+/// never a silent one; a known path asked with the wrong method becomes a 405 with `Allow`. The 404 or 405
+/// of a path outside `/api` also carries ``PageSecurityHeaders``.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
@@ -21,6 +23,11 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             response = try problem(for: error, request: request, context: context, requestID: requestID)
                 .response(from: request, context: context)
+            // A path outside `/api` that nothing serves (or that does not take this method) is a page's
+            // answer: it gets the pages' security fields, as the dashboard's own answers do.
+            if let miss = error as? HTTPError, miss.status == .notFound, !APIPath.isUnderAPI(request.uri.path) {
+                response.headers.append(contentsOf: PageSecurityHeaders.fields)
+            }
         }
         response.headers[.requestID] = requestID
         return response

@@ -1,0 +1,797 @@
+#!/usr/bin/env python3
+"""The dashboard in a real browser: headless Chromium driven by Selenium, checked by axe-core.
+
+Starts the real `bureau` binary (`bureau serve` with a temporary configuration and data directory on a
+free loopback port), then signs in, creates and revokes an API key, works with desktops and tasks,
+watches the live activity feed while a script creates a task with another key, and signs out. Every
+page and state is checked by axe-core (no serious or critical violation), must raise no script error
+and no Content-Security-Policy violation, must fit a 375 px wide screen, and is saved as screenshots
+(desktop width and 375 px wide) under .build/screenshots/.
+
+    python3 Tests/Browser/dashboard_test.py [--binary .build/debug/bureau]
+
+Needs chromium and chromedriver (Debian: `apt-get install chromium chromium-driver`) and the Python
+packages of requirements.txt. A missing piece is an error naming it, never a skip. Exits non-zero on
+any failure.
+
+Sign-in paths are functions in SIGN_IN_PATHS: each takes the browser to a signed-in dashboard. A new
+path (a provider's button, say) is one more function appended there; test_sign_in_paths runs each.
+EXTRA_CONFIG holds lines added to the server's configuration (the provider such a path needs).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPOSITORY / ".build" / "screenshots"
+EMAIL = "browser@bureau.test"
+KEY_PATTERN = re.compile(r"lb_k_[A-Za-z0-9_]{20,}")
+RATE_WINDOW_SECONDS = 10
+DESKTOP_WIDTH, DESKTOP_HEIGHT = 1280, 900
+PHONE_WIDTH, PHONE_HEIGHT = 375, 812
+
+
+try:
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # require_tools() says what to install.
+    Keys = None
+
+
+class Failure(Exception):
+    """A check that did not hold."""
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+# ---- What the test needs ----------------------------------------------------------------------
+
+
+def require_tools():
+    """The browser, its driver and the Python packages, or an error naming what to install."""
+    problems = []
+    chromium = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
+    driver = shutil.which("chromedriver")
+    if chromium is None:
+        problems.append("chromium is not installed (Debian: apt-get install chromium)")
+    if driver is None:
+        problems.append("chromedriver is not installed (Debian: apt-get install chromium-driver)")
+    for module, package in (("selenium", "selenium"), ("axe_selenium_python", "axe-selenium-python")):
+        try:
+            __import__(module)
+        except ImportError:
+            problems.append(f"the Python package {package} is missing (pip install -r Tests/Browser/requirements.txt)")
+    if problems:
+        print("The browser test cannot run:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+        sys.exit(1)
+    return chromium, driver
+
+
+# ---- The server -------------------------------------------------------------------------------
+
+
+class Server:
+    """A `bureau serve` of its own: temporary configuration and data directory, a free loopback port."""
+
+    def __init__(self, binary, workdir, extra_config=()):
+        # A port chosen here rather than `port: 0`: the server's public origin (which its sign-in and CSRF
+        # checks compare the browser's Origin with) is derived from the configured port.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.binary = str(binary)
+        self.workdir = workdir
+        self.data = workdir / "data"
+        self.config = workdir / "bureau.yaml"
+        self.config.write_text(
+            "\n".join(
+                [
+                    "http:",
+                    "  host: 127.0.0.1",
+                    f"  port: {port}",
+                    "storage:",
+                    f"  data_dir: {json.dumps(str(self.data))}",
+                    "  fsync: never",
+                    "auth:",
+                    "  bcrypt_cost: 4",
+                    "  cookie_secure: false",
+                    "  dev_login: true",
+                    "  max_keys_per_user: 3",
+                    "rate_limits:",
+                    "  general:",
+                    "    limit: 120",
+                    f"    window_seconds: {RATE_WINDOW_SECONDS}",
+                    "stream:",
+                    "  heartbeat_seconds: 5",
+                    *extra_config,
+                    "",
+                ]
+            )
+        )
+        # The environment without BUREAU_* variables: the server refuses ones it does not know.
+        self.environment = {name: value for name, value in os.environ.items() if not name.startswith("BUREAU_")}
+        self.process = None
+        self.base = None
+        self.log = workdir / "server.log"
+
+    def command(self, *arguments):
+        """Runs an offline `bureau` command on the data directory; its standard output."""
+        result = subprocess.run(
+            [self.binary, *arguments, "--data-dir", str(self.data), "--config", str(self.config)],
+            capture_output=True,
+            text=True,
+            env=self.environment,
+            timeout=60,
+        )
+        check(result.returncode == 0, f"bureau {arguments[0]} {arguments[1]} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def start(self, *options):
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--config", str(self.config), *options],
+            stdout=subprocess.PIPE,
+            stderr=open(self.log, "ab"),
+            env=self.environment,
+        )
+        # The first line of its output says where it listens.
+        first = {}
+        reader = threading.Thread(target=lambda: first.setdefault("line", self.process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(30)
+        line = first.get("line", b"").decode()
+        match = re.search(r"http://[^\s]+", line)
+        if not match:
+            self.stop()
+            raise Failure(f"bureau serve did not start: {line!r}\n{self.log.read_text(errors='replace')[-2000:]}")
+        self.base = match.group(0).rstrip("/")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def http(server, method, path, key=None, cookie=None, body=None, headers=None):
+    """One request from outside the browser: (status, headers, parsed JSON or text)."""
+    request = urllib.request.Request(server.base + path, method=method)
+    if key:
+        request.add_header("x-api-key", key)
+    if cookie:
+        request.add_header("Cookie", cookie)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, data=data, timeout=20) as response:
+            status, answer_headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer_headers, raw = error.code, error.headers, error.read()
+    text = raw.decode(errors="replace")
+    try:
+        content = json.loads(text) if text else None
+    except ValueError:
+        content = text
+    return status, answer_headers, content
+
+
+# ---- The browser ------------------------------------------------------------------------------
+
+
+class Browser:
+    """Headless Chromium with the checks every page state gets."""
+
+    def __init__(self, chromium, driver_path, server):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+
+        options = Options()
+        options.binary_location = chromium
+        # As root in a container, Chromium needs --no-sandbox; /dev/shm is often too small there.
+        for argument in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}",
+        ):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        self.driver.set_script_timeout(60)
+        self.server = server
+        self.problems = []
+        self.driver.execute_cdp_cmd(
+            "Browser.grantPermissions",
+            {"origin": server.base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+        )
+
+    def quit(self):
+        self.driver.quit()
+
+    # Finding and waiting.
+
+    def find(self, selector):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, selector)
+
+    def find_all(self, selector):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def wait(self, condition, message, timeout=10):
+        """Waits until `condition()` is true (polling), else fails with `message`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = condition()
+                if value:
+                    return value
+            except Exception:  # A stale or missing element while the page changes: look again.
+                pass
+            if time.monotonic() > deadline:
+                raise Failure(f"{message} (within {timeout} s)")
+            time.sleep(0.05)
+
+    def click(self, selector):
+        """Clicks `selector`, looking it up again if the page re-rendered it in between."""
+        self.wait(lambda: self.find(selector).click() is None, f"{selector} can be clicked")
+
+    def item_with_text(self, selector, text):
+        """Whether an element matching `selector` holds `text` (one script call, not one per element)."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].some((e) => e.textContent.includes(arguments[1]))",
+            selector,
+            text,
+        )
+
+    def visible(self, selector):
+        return self.wait(lambda: self.find(selector).is_displayed() and self.find(selector), f"{selector} is shown")
+
+    def holds(self, text):
+        """Whether `text` is anywhere in the page: its markup, its text, or the value of a form control."""
+        in_page = self.driver.execute_script(
+            "return document.documentElement.outerHTML.includes(arguments[0])"
+            " || document.body.textContent.includes(arguments[0])"
+            " || [...document.querySelectorAll('input, textarea, select')].some((e) => e.value.includes(arguments[0]));",
+            text,
+        )
+        return in_page or text in self.driver.page_source
+
+    def active_element_id(self):
+        return self.driver.execute_script("return document.activeElement && document.activeElement.id")
+
+    def open(self, path):
+        self.driver.get(self.server.base + path)
+
+    def page_text(self):
+        return self.find("body").text
+
+    # The checks of every state.
+
+    def check_state(self, name):
+        """axe-core, script errors and CSP violations, the 375 px layout, and two screenshots."""
+        self.check_console(name)
+        self.check_accessibility(name)
+        self.screenshot(name)
+
+    def check_console(self, name):
+        for entry in self.driver.get_log("browser"):
+            message = entry.get("message", "")
+            if entry.get("source") in ("javascript", "security") or "Content Security Policy" in message:
+                self.problems.append(f"{name}: browser console: {message}")
+        check(not self.problems, "\n".join(self.problems))
+
+    def check_accessibility(self, name):
+        from axe_selenium_python import Axe
+
+        axe = Axe(self.driver)
+        axe.inject()
+        results = axe.run()
+        serious = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+        check(not serious, f"{name}: axe-core found serious or critical violations:\n{axe.report(serious)}")
+
+    def screenshot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for label, width, height in (("desktop", DESKTOP_WIDTH, DESKTOP_HEIGHT), ("phone", PHONE_WIDTH, PHONE_HEIGHT)):
+            metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": label == "phone"}
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            # The whole page, up to a bound, in one image.
+            full = self.driver.execute_script("return document.documentElement.scrollHeight")
+            metrics["height"] = max(height, min(int(full), 2400))
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            if label == "phone":
+                overflow = self.driver.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                check(overflow <= 0, f"{name}: the page is {overflow} px wider than a {width} px screen")
+            self.driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # Dashboard actions.
+
+    def navigate(self, view, heading):
+        self.find(f'#nav a[data-view="{view}"]').click()
+        self.wait(lambda: self.find(f"#view-{view} h1").is_displayed(), f"the {heading} view is shown")
+        check(self.find(f"#view-{view} h1").text == heading, f"the {view} view is titled {heading}")
+
+    def session_cookie(self):
+        cookie = self.driver.get_cookie("bureau_session")
+        check(cookie is not None, "the browser holds the session cookie")
+        check(cookie.get("httpOnly") is True, "the session cookie is HttpOnly")
+        return f"bureau_session={cookie['value']}"
+
+
+# ---- Sign-in paths ----------------------------------------------------------------------------
+
+
+def sign_in_with_dev_login(browser, email=EMAIL):
+    """The development login form: an email address, then the dashboard."""
+    browser.open("/")
+    form = browser.visible("#dev-login-form")
+    field = form.find_element("css selector", "#dev-login-email")
+    field.clear()
+    # By keyboard: Enter in the field submits the form.
+    field.send_keys(email, Keys.ENTER)
+    browser.wait(lambda: browser.find("#nav").is_displayed(), "the dashboard shows after the development login")
+    browser.wait(lambda: browser.find("#account-email").text == email, "the signed-in email is shown")
+
+
+# Each takes the browser from signed out to a signed-in dashboard for EMAIL.
+SIGN_IN_PATHS = [sign_in_with_dev_login]
+# Lines added to the server's configuration (a sign-in provider a path above needs, say).
+EXTRA_CONFIG = []
+
+
+def sign_out(browser, server):
+    """Signs out through the button; the cookie the browser held is then refused (401)."""
+    cookie = browser.session_cookie()
+    status, _, me = http(server, "GET", "/api/auth/me", cookie=cookie)
+    check(status == 200 and me["email"] == EMAIL, f"the session cookie works before signing out ({status})")
+    browser.find("#sign-out").click()
+    browser.wait(lambda: browser.find("#view-sign-in").is_displayed(), "the sign-in page shows after signing out")
+    check(not browser.find("#nav").is_displayed(), "the navigation is gone once signed out")
+    status, _, _ = http(server, "GET", "/api/auth/me", cookie=cookie)
+    check(status == 401, f"the signed-out session's cookie is refused: {status}")
+
+
+# ---- Tests ------------------------------------------------------------------------------------
+
+
+def test_served_from_the_binary(browser, server, context):
+    """The real binary serves the page and its files with their security fields and tags."""
+    for path, content_type in (("/", "text/html"), ("/assets/dashboard.js", "text/javascript"), ("/assets/dashboard.css", "text/css")):
+        status, headers, _ = http(server, "GET", path)
+        check(status == 200, f"{path}: {status}")
+        check(headers["Content-Type"].startswith(content_type), f"{path}: {headers['Content-Type']}")
+        check("script-src 'self'" in headers["Content-Security-Policy"], f"{path}: Content-Security-Policy")
+        check(headers["X-Content-Type-Options"] == "nosniff", f"{path}: nosniff")
+        status, _, _ = http(server, "GET", path, headers={"If-None-Match": headers["ETag"]})
+        check(status == 304, f"{path} with its ETag: {status}")
+        status, head, body = http(server, "HEAD", path)
+        check(status == 200 and not body and head["Content-Length"] == headers["Content-Length"], f"HEAD {path}: {status}")
+    status, headers, _ = http(server, "GET", "/assets/../Package.swift")
+    check(status == 404 and headers["X-Frame-Options"] == "DENY", f"a path out of /assets: {status}")
+
+
+def test_sign_in_page(browser, server, context):
+    browser.open("/")
+    browser.visible("#view-sign-in")
+    check(browser.find("h1").text == "Sign in to Bureau", "the sign-in page's heading")
+    check(browser.find("#dev-login-form").is_displayed(), "the development login form shows when dev_login is on")
+    # No provider is configured here: the list of provider buttons is empty and hidden.
+    check(not browser.find_all("#providers a"), "no provider button without a configured provider")
+    browser.check_state("sign-in")
+    # A malformed address: the server's answer, in words, with the field.
+    browser.find("#dev-login-email").send_keys("not-an-address")
+    browser.find("#dev-login-form button[type=submit]").click()
+    error = browser.visible("#dev-login-error")
+    check("email" in error.text, f"a 400 names the field: {error.text!r}")
+    browser.check_state("sign-in-error")
+    # The page opened at another address than the server's configured one (localhost for 127.0.0.1): the
+    # server refuses the sign-in as cross-site, and the page says what to do.
+    browser.driver.get(server.base.replace("127.0.0.1", "localhost") + "/")
+    browser.visible("#dev-login-form")
+    browser.find("#dev-login-email").send_keys(EMAIL, Keys.ENTER)
+    error = browser.visible("#dev-login-error")
+    check("configured address" in error.text, f"a cross-site sign-in is explained: {error.text!r}")
+    check(not browser.find("#nav").is_displayed(), "and nobody is signed in")
+
+
+def test_provider_buttons(browser, server, context):
+    """A button per configured provider, linking to its sign-in URL; the form only when dev login is on.
+
+    No provider can be configured on this server yet, so the page is given a provider list of its own:
+    a script that runs before the page's own (DevTools, so outside the page's CSP) answers its request for
+    /api/auth/providers. Entries whose URL is not this server's own path are not shown.
+    """
+    options = {
+        "data": [
+            {"name": "github", "displayName": "GitHub", "signInUrl": "/api/auth/oauth/github"},
+            {"name": "corp", "displayName": "<b>Corp</b> SSO", "signInUrl": "/api/auth/oauth/corp"},
+            {"name": "evil", "displayName": "Elsewhere", "signInUrl": "//evil.example/login"},
+            {"name": "evil2", "displayName": "Elsewhere too", "signInUrl": "https://evil.example/login"},
+        ],
+        "devLogin": False,
+    }
+    script = (
+        "const original = window.fetch; const options = %s;"
+        "window.fetch = (input, init) => String(input).endsWith('/api/auth/providers')"
+        " ? Promise.resolve(new Response(JSON.stringify(options), {status: 200, headers: {'Content-Type': 'application/json'}}))"
+        " : original(input, init);" % json.dumps(options)
+    )
+    added = browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": script})
+    try:
+        browser.open("/")
+        browser.wait(lambda: len(browser.find_all("#providers a")) == 2, "a button per provider of this server")
+        links = [(a.text, a.get_attribute("href")) for a in browser.find_all("#providers a")]
+        check(
+            links == [
+                ("Sign in with GitHub", server.base + "/api/auth/oauth/github"),
+                ("Sign in with <b>Corp</b> SSO", server.base + "/api/auth/oauth/corp"),
+            ],
+            f"provider buttons: {links}",
+        )
+        check(not browser.find("#dev-login-form").is_displayed(), "no development login form when dev login is off")
+        browser.check_state("sign-in-providers")
+    finally:
+        browser.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": added["identifier"]})
+
+
+def test_sign_in_paths(browser, server, context):
+    """Every sign-in path lands on the dashboard signed in as EMAIL, and signs out again."""
+    for sign_in in SIGN_IN_PATHS:
+        browser.driver.delete_all_cookies()
+        sign_in(browser)
+        status, _, me = http(server, "GET", "/api/auth/me", cookie=browser.session_cookie())
+        check(status == 200 and me["authMethod"] == "session", f"{sign_in.__name__}: /api/auth/me answers {status}")
+        sign_out(browser, server)
+
+
+def test_api_keys(browser, server, context):
+    """Create a key, read it once, see it masked, revoke it through the confirmation: 401 from outside."""
+    sign_in_with_dev_login(browser)
+    browser.check_state("desktops-empty")
+    browser.navigate("api-keys", "API Keys")
+    check("Settings" in browser.find(".breadcrumb").text, "the API keys page is under Settings")
+    browser.check_state("api-keys")
+
+    browser.find("#key-name").send_keys("Browser test key")
+    browser.find("#key-form button[type=submit]").click()
+    panel = browser.visible("#new-key")
+    check("You will not see this key again" in panel.text, "the page says the key is shown once")
+    key = browser.find("#new-key-value").get_attribute("value")
+    check(KEY_PATTERN.fullmatch(key), "the new key is shown in full")
+    status, _, me = http(server, "GET", "/api/auth/me", key=key)
+    check(status == 200 and me["email"] == EMAIL, f"the shown key works from outside the browser: {status}")
+    # Copy: the clipboard then holds the key.
+    browser.find("#copy-key").click()
+    browser.wait(lambda: "Copied" in browser.find("#copy-status").text, "the page confirms the copy")
+    copied = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, () => done(null));"
+    )
+    check(copied == key, "Copy put the key on the clipboard")
+    browser.check_state("api-key-created")
+
+    # The list: name, masked preview (last four characters), creation date, last use.
+    listed = browser.wait(
+        lambda: browser.driver.execute_script(
+            "const item = [...document.querySelectorAll('#key-list li')].find((li) => li.textContent.includes(arguments[0]));"
+            "return item && [item.querySelector('.preview').textContent, item.textContent];",
+            "Browser test key",
+        ),
+        "the new key is listed",
+    )
+    preview, text = listed
+    check(preview.startswith("lb_k_") and preview.endswith(key[-4:]) and len(preview) < 16, f"the key is masked: {preview}")
+    check("Last used" in text and "Created" in text, "the list shows creation and last use")
+    # Dismissed, the key is nowhere in the page; nor after a reload.
+    check(browser.holds(key), "while shown, the key is in the page (so the checks below can see it)")
+    browser.find("#dismiss-key").click()
+    browser.wait(lambda: not browser.find("#new-key").is_displayed(), "the key panel closes")
+    check(not browser.holds(key), "the dismissed key is gone from the page")
+    browser.driver.refresh()
+    browser.wait(lambda: browser.item_with_text("#key-list li", "Browser test key"), "the list after a reload")
+    check(not browser.holds(key), "the key is not in the page after a reload")
+
+    # Revoke through the confirmation: cancelling keeps it, confirming revokes it.
+    def revoke_button():
+        for li in browser.find_all("#key-list li"):
+            if "Browser test key" in li.text:
+                return li.find_element("css selector", "button.revoke")
+        return None
+
+    browser.wait(lambda: revoke_button().click() is None, "the key's Revoke button")
+    dialog = browser.visible("#revoke-dialog")
+    check("Browser test key" in dialog.text and "cannot be undone" in dialog.text, "the confirmation names the key")
+    browser.check_state("api-key-revoke-confirmation")
+    # By keyboard: the dialog starts on Cancel, Escape closes it and gives focus back to the Revoke button.
+    check(browser.active_element_id() == "revoke-cancel", "the confirmation's focus starts on Cancel")
+    browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "Escape closes the confirmation")
+    check(browser.driver.execute_script("return document.activeElement.classList.contains('revoke')"), "focus returns to Revoke")
+    # Enter on the focused Revoke button opens it again; Cancel closes it.
+    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser.visible("#revoke-dialog")
+    browser.find("#revoke-cancel").click()
+    browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "Cancel closes the confirmation")
+    check(http(server, "GET", "/api/auth/me", key=key)[0] == 200, "Cancel and Escape leave the key working")
+    browser.wait(lambda: revoke_button().click() is None, "the key's Revoke button")
+    browser.visible("#revoke-dialog")
+    browser.find("#revoke-confirm").click()
+    browser.wait(lambda: not browser.find("#revoke-dialog").is_displayed(), "the confirmation closes")
+    browser.wait(lambda: revoke_button() is None, "the revoked key leaves the list")
+    status, headers, _ = http(server, "GET", "/api/auth/me", key=key)
+    check(status == 401, f"the revoked key is refused from outside the browser: {status}")
+    browser.check_state("api-keys-after-revoke")
+
+
+def test_key_errors(browser, server, context):
+    """Validation (400) and the key limit (409) are explained in words."""
+    browser.navigate("api-keys", "API Keys")
+    browser.find("#key-name").send_keys("   ")
+    browser.find("#key-form button[type=submit]").click()
+    error = browser.visible("#key-error")
+    check("name" in error.text, f"a 400 names the field: {error.text!r}")
+    # The configured limit is 3 active keys; the script's key is one of them.
+    for index in range(3):
+        field = browser.find("#key-name")
+        field.clear()
+        field.send_keys(f"Limit key {index}")
+        browser.find("#key-form button[type=submit]").click()
+        if index < 2:
+            browser.wait(lambda: browser.find("#new-key").is_displayed() and not browser.find("#key-error").is_displayed(), "a key is created")
+            browser.find("#dismiss-key").click()
+    error = browser.visible("#key-error")
+    check("limit of active API keys" in error.text and "revoke one" in error.text, f"a 409 explains the limit: {error.text!r}")
+    browser.check_state("api-keys-limit")
+
+
+def test_desktops_and_tasks(browser, server, context):
+    """Create a desktop and a task from the page, and move the task through its statuses."""
+    browser.navigate("desktops", "Desktops")
+    browser.find("#desktop-name").send_keys("Browser desktop")
+    browser.find("#desktop-form button[type=submit]").click()
+    browser.wait(lambda: any("Browser desktop" in li.text for li in browser.find_all("#desktop-list li")), "the new desktop is listed")
+    browser.visible("#tasks")
+    browser.find("#task-content").send_keys("Run the browser tests")
+    browser.find("#task-form button[type=submit]").click()
+    task = browser.wait(lambda: next(iter(browser.find_all("#task-list li")), None), "the new task is listed")
+
+    def task_state():
+        # One script call: the list may be re-rendered (live events refresh it) between two WebDriver calls.
+        status, buttons = browser.driver.execute_script(
+            "const item = document.querySelector('#task-list li');"
+            "return [item.querySelector('.badge').textContent, [...item.querySelectorAll('button')].map((b) => b.textContent)];"
+        )
+        return status, buttons
+
+    check(task_state() == ("queued", ["Start", "Cancel"]), f"a queued task can start or be cancelled: {task_state()}")
+    browser.click("#task-list li button[data-status=running]")
+    browser.wait(lambda: task_state() == ("running", ["Complete", "Mark failed", "Cancel"]), "a running task can complete, fail or be cancelled")
+    browser.check_state("desktops-tasks")
+    browser.click("#task-list li button[data-status=completed]")
+    browser.wait(lambda: task_state() == ("completed", []), "a completed task has no transition left")
+    context["desktop"] = http(server, "GET", "/api/desktops", key=context["script_key"])[2]["data"][0]["id"]
+
+
+def test_live_activity(browser, server, context):
+    """A task created by a script with another key appears in the live feed within a second."""
+    browser.navigate("activity", "Activity")
+    browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the live feed connects")
+    content = f"Created by a script at {time.time():.3f}"
+    status, _, _ = http(
+        server,
+        "POST",
+        "/api/mission-control/tasks",
+        key=context["script_key"],
+        body={"type": "prompt", "content": content, "desktopId": context["desktop"]},
+    )
+    check(status == 201, f"the script creates a task: {status}")
+    sent = time.monotonic()
+    browser.wait(lambda: browser.item_with_text("#activity-list li", content), "the script's task appears in the live feed", timeout=1)
+    check(time.monotonic() - sent <= 1.0, "within a second")
+    event = next(li for li in browser.find_all("#activity-list li") if content in li.text)
+    check("task.created" in event.text, f"the event shows its type: {event.text!r}")
+    check(event.find_element("css selector", "time").get_attribute("datetime"), "the event shows its time")
+    # Text is text: a name holding markup is shown as written, never interpreted.
+    markup = '<img src=x onerror="document.title=1">'
+    http(server, "POST", "/api/desktops", key=context["script_key"], body={"name": markup})
+    item = browser.wait(
+        lambda: next((li for li in browser.find_all("#activity-list li") if markup in li.text), None), "markup shows as text"
+    )
+    check(not item.find_elements("css selector", "img"), "no element is made from event data")
+    browser.check_state("activity")
+
+
+def test_feed_resumes_after_restart(browser, server, context):
+    """The page leaves reconnection to the browser: after the server restarts, the feed resumes from the
+    last event it saw (Last-Event-ID), so an event created before the browser is back still shows."""
+    browser.navigate("activity", "Activity")
+    server.stop()
+    browser.wait(lambda: not browser.find("#stream-status").text.startswith("Live"), "the page notices the stream ended")
+    server.start()
+    content = f"Created while the browser was away at {time.time():.3f}"
+    status, _, _ = http(
+        server,
+        "POST",
+        "/api/mission-control/tasks",
+        key=context["script_key"],
+        body={"type": "prompt", "content": content, "desktopId": context["desktop"]},
+    )
+    check(status == 201, f"the script creates a task after the restart: {status}")
+    browser.wait(lambda: browser.item_with_text("#activity-list li", content), "the missed event arrives on reconnection", timeout=30)
+    browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the feed is live again")
+    check(browser.find("#nav").is_displayed(), "the session survived the restart")
+
+
+def test_rate_limit_message(browser, server, context):
+    """A 429 is explained with the wait the server asks for (Retry-After)."""
+    browser.navigate("api-keys", "API Keys")
+    # Spend the user's general limit from outside (the same user's key), then try from the page.
+    for _ in range(200):
+        status, headers, _ = http(server, "GET", "/api/desktops", key=context["script_key"])
+        if status == 429:
+            break
+    check(status == 429, "the general limit is reached")
+    context["limit_spent_at"] = time.monotonic()
+    browser.find("#key-name").clear()
+    browser.find("#key-name").send_keys("One too many")
+    browser.find("#key-form button[type=submit]").click()
+    error = browser.wait(lambda: "rate limited" in browser.find("#key-error").text and browser.find("#key-error"), "a 429 is shown")
+    check(re.search(r"Try again in \d+ seconds?\.", error.text), f"the wait is given: {error.text!r}")
+    browser.check_state("api-keys-rate-limited")
+
+
+def test_sign_out(browser, server, context):
+    # The general limit was spent: wait until every request of that burst has left the sliding window.
+    wait = context.get("limit_spent_at", 0) + RATE_WINDOW_SECONDS + 1 - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    sign_out(browser, server)
+    browser.check_state("signed-out")
+
+
+def test_feed_reset(browser, server, context):
+    """Past what the server keeps, a resume gets `event: reset`: the page reloads the feed and the lists.
+
+    A server of its own keeps 5 events per user. The browser is taken offline and the server restarted, 8
+    events are created, then the browser comes back: its resume (Last-Event-ID) is older than what is kept.
+    Runs last: cookies do not tell ports apart, so signing in here replaces the main server's cookie.
+    """
+    with tempfile.TemporaryDirectory(prefix="bureau-browser-reset-") as directory:
+        other = Server(server.binary, Path(directory))
+        other.command("users", "add", "--email", EMAIL)
+        key = other.command("keys", "create", "--user", EMAIL, "--name", "Reset key", "--bcrypt-cost", "4").strip()
+        other.start("--stream-replay-events", "5")
+        main, browser.server = browser.server, other
+        try:
+            browser.driver.execute_cdp_cmd(
+                "Browser.grantPermissions", {"origin": other.base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]}
+            )
+            sign_in_with_dev_login(browser)
+            browser.navigate("activity", "Activity")
+            browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the live feed connects")
+            status, _, first = http(other, "POST", "/api/desktops", key=key, body={"name": "Seen before"})
+            check(status == 201, f"a first desktop: {status}")
+            browser.wait(lambda: browser.item_with_text("#activity-list li", "Seen before"), "the feed shows it")
+            browser.driver.execute_cdp_cmd("Network.enable", {})
+            offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+            browser.driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+            other.stop()
+            other.start("--stream-replay-events", "5")
+            for index in range(8):
+                status, _, _ = http(other, "POST", "/api/desktops", key=key, body={"name": f"Missed {index}"})
+                check(status == 201, f"desktop {index}: {status}")
+            browser.driver.execute_cdp_cmd("Network.emulateNetworkConditions", dict(offline, offline=False))
+            browser.wait(lambda: browser.find("#feed-notice").is_displayed(), "the page says the feed was reloaded", timeout=30)
+            browser.wait(lambda: browser.item_with_text("#activity-list li", "Missed 7"), "the reloaded feed holds the newest event")
+            browser.wait(lambda: browser.item_with_text("#desktop-list li", "Missed 7"), "the lists were reloaded too")
+            check(not browser.item_with_text("#activity-list li", "Seen before"), "the feed starts afresh")
+            browser.wait(lambda: browser.find("#stream-status").text.startswith("Live"), "the feed is live again")
+            browser.check_state("activity-after-reset")
+        finally:
+            browser.driver.execute_cdp_cmd(
+                "Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+            )
+            browser.server = main
+            other.stop()
+
+
+TESTS = [
+    test_served_from_the_binary,
+    test_sign_in_page,
+    test_provider_buttons,
+    test_sign_in_paths,
+    test_api_keys,
+    test_key_errors,
+    test_desktops_and_tasks,
+    test_live_activity,
+    test_feed_resumes_after_restart,
+    test_rate_limit_message,
+    test_sign_out,
+    test_feed_reset,
+]
+
+
+def run(tests, browser, server, context, failures):
+    """Runs `tests` in order; the first failure ends the run (later tests build on earlier ones' state)."""
+    for test in tests:
+        started = time.monotonic()
+        try:
+            test(browser, server, context)
+            print(f"ok    {test.__name__} ({time.monotonic() - started:.1f} s)")
+        except Exception as error:
+            failures.append(test.__name__)
+            print(f"FAIL  {test.__name__}: {error}", file=sys.stderr)
+            if not isinstance(error, Failure):
+                traceback.print_exc()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            browser.driver.save_screenshot(str(SCREENSHOTS / f"failure-{test.__name__}.png"))
+            return
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=str(REPOSITORY / ".build" / "debug" / "bureau"), help="the bureau executable")
+    arguments = parser.parse_args()
+    chromium, driver = require_tools()
+    binary = Path(arguments.binary)
+    if not os.access(binary, os.X_OK):
+        print(f"No bureau executable at {binary}: build it first (swift build).", file=sys.stderr)
+        return 1
+
+    failures = []
+    # This run's screenshots only.
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    with tempfile.TemporaryDirectory(prefix="bureau-browser-") as directory:
+        server = Server(binary, Path(directory), EXTRA_CONFIG)
+        server.command("users", "add", "--email", EMAIL)
+        # The script's own key, printed once by `keys create`; it stays in this process's memory.
+        script_key = server.command("keys", "create", "--user", EMAIL, "--name", "Script key", "--bcrypt-cost", "4").strip()
+        check(KEY_PATTERN.fullmatch(script_key), "keys create printed a key")
+        server.start()
+        print(f"bureau serving on {server.base}")
+        try:
+            browser = Browser(chromium, driver, server)
+            try:
+                run(TESTS, browser, server, {"script_key": script_key}, failures)
+            finally:
+                browser.quit()
+        finally:
+            server.stop()
+    if failures:
+        print(f"browser test failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    print(f"browser test passed: {len(TESTS)} tests; screenshots in {SCREENSHOTS.relative_to(REPOSITORY)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
