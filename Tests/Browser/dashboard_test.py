@@ -14,9 +14,11 @@ Needs chromium and chromedriver (Debian: `apt-get install chromium chromium-driv
 packages of requirements.txt. A missing piece is an error naming it, never a skip. Exits non-zero on
 any failure.
 
-Sign-in paths are functions in SIGN_IN_PATHS: each takes the browser to a signed-in dashboard. A new
-path (a provider's button, say) is one more function appended there; test_sign_in_paths runs each.
-EXTRA_CONFIG holds lines added to the server's configuration (the provider such a path needs).
+Sign-in paths are functions in SIGN_IN_PATHS: each takes the browser to a signed-in dashboard, through
+the development login or through a real OpenID Connect round trip: the server is configured with the
+fake provider `bureau-test-provider` (built beside the binary), which signs EMAIL in without a prompt,
+and the browser clicks its button on the sign-in page. test_sign_in_paths runs each.
+EXTRA_CONFIG holds lines added to the server's configuration.
 """
 
 import argparse
@@ -88,7 +90,7 @@ def require_tools():
 class Server:
     """A `bureau serve` of its own: temporary configuration and data directory, a free loopback port."""
 
-    def __init__(self, binary, workdir, extra_config=()):
+    def __init__(self, binary, workdir, extra_config=(), environment=None):
         # A port chosen here rather than `port: 0`: the server's public origin (which its sign-in and CSRF
         # checks compare the browser's Origin with) is derived from the configured port.
         with socket.socket() as probe:
@@ -125,6 +127,7 @@ class Server:
         )
         # The environment without BUREAU_* variables: the server refuses ones it does not know.
         self.environment = {name: value for name, value in os.environ.items() if not name.startswith("BUREAU_")}
+        self.environment.update(environment or {})
         self.process = None
         self.base = None
         self.log = workdir / "server.log"
@@ -362,8 +365,20 @@ def sign_in_with_dev_login(browser, email=EMAIL):
     browser.wait(lambda: browser.find("#account-email").text == email, "the signed-in email is shown")
 
 
+def sign_in_with_provider(browser, email=EMAIL):
+    """The provider's button on the sign-in page: a real authorization-code round trip (state cookie, PKCE,
+    nonce, a signed ID token) through the fake OpenID provider, back to the dashboard signed in."""
+    browser.open("/")
+    button = browser.visible("#providers a")
+    check(button.text == f"Sign in with {PROVIDER_DISPLAY_NAME}", f"the provider's button: {button.text!r}")
+    button.click()
+    browser.wait(lambda: browser.find("#nav").is_displayed(), "the dashboard shows after the provider's sign-in")
+    browser.wait(lambda: browser.find("#account-email").text == email, "the provider's verified email is signed in")
+    check(browser.driver.current_url.rstrip("/") == browser.server.base, f"back on the dashboard: {browser.driver.current_url}")
+
+
 # Each takes the browser from signed out to a signed-in dashboard for EMAIL.
-SIGN_IN_PATHS = [sign_in_with_dev_login]
+SIGN_IN_PATHS = [sign_in_with_dev_login, sign_in_with_provider]
 # Lines added to the server's configuration (a sign-in provider a path above needs, say).
 EXTRA_CONFIG = []
 
@@ -404,8 +419,10 @@ def test_sign_in_page(browser, server, context):
     browser.visible("#view-sign-in")
     check(browser.find("h1").text == "Sign in to Bureau", "the sign-in page's heading")
     check(browser.find("#dev-login-form").is_displayed(), "the development login form shows when dev_login is on")
-    # No provider is configured here: the list of provider buttons is empty and hidden.
-    check(not browser.find_all("#providers a"), "no provider button without a configured provider")
+    # The one configured provider has its button, to this server's own sign-in path.
+    browser.wait(lambda: len(browser.find_all("#providers a")) == 1, "a button for the configured provider")
+    link = browser.find("#providers a")
+    check(link.get_attribute("href") == server.base + "/api/auth/oauth/test", f"the provider's link: {link.get_attribute('href')}")
     browser.check_state("sign-in")
     # A malformed address: the server's answer, in words, with the field.
     browser.find("#dev-login-email").send_keys("not-an-address")
@@ -426,8 +443,8 @@ def test_sign_in_page(browser, server, context):
 def test_provider_buttons(browser, server, context):
     """A button per configured provider, linking to its sign-in URL; the form only when dev login is on.
 
-    No provider can be configured on this server yet, so the page is given a provider list of its own:
-    a script that runs before the page's own (DevTools, so outside the page's CSP) answers its request for
+    Names and URLs no configuration produces (markup in a name, another site's URL) are given to the page
+    by a script that runs before its own (DevTools, so outside the page's CSP) and answers its request for
     /api/auth/providers. Entries whose URL is not this server's own path are not shown.
     """
     options = {
@@ -471,6 +488,22 @@ def test_sign_in_paths(browser, server, context):
         status, _, me = http(server, "GET", "/api/auth/me", cookie=browser.session_cookie())
         check(status == 200 and me["authMethod"] == "session", f"{sign_in.__name__}: /api/auth/me answers {status}")
         sign_out(browser, server)
+
+
+def test_sign_in_failure_page(browser, server, context):
+    """A failed sign-in (a callback with a state this browser never started) is a page that says why in
+    words and links back to sign-in, under the same checks as every page; nobody is signed in."""
+    browser.driver.delete_all_cookies()
+    browser.open("/api/auth/oauth/test/callback?code=forged&state=forged")
+    heading = browser.visible("h1")
+    check("sign" in heading.text.lower(), f"the failure page's heading: {heading.text!r}")
+    text = browser.page_text()
+    check("forged" not in text, "the page does not repeat the callback's code or state")
+    browser.check_state("sign-in-failure")
+    back = browser.driver.find_element("css selector", "a[href='/']")
+    back.click()
+    browser.visible("#view-sign-in")
+    check(browser.driver.get_cookie("bureau_session") is None, "a failed sign-in starts no session")
 
 
 def test_api_keys(browser, server, context):
@@ -728,6 +761,7 @@ TESTS = [
     test_sign_in_page,
     test_provider_buttons,
     test_sign_in_paths,
+    test_sign_in_failure_page,
     test_api_keys,
     test_key_errors,
     test_desktops_and_tasks,
@@ -756,6 +790,54 @@ def run(tests, browser, server, context, failures):
             return
 
 
+PROVIDER_DISPLAY_NAME = "Test SSO"
+
+
+class Provider:
+    """A running `bureau-test-provider`: the fake OpenID provider, and the variables that configure it."""
+
+    def __init__(self, process, issuer, secret):
+        self.process = process
+        self.environment = {
+            "BUREAU_AUTH_OIDC_TEST_ISSUER": issuer,
+            "BUREAU_AUTH_OIDC_TEST_CLIENT_ID": "bureau-browser-test",
+            "BUREAU_AUTH_OIDC_TEST_CLIENT_SECRET": secret,
+            "BUREAU_AUTH_OIDC_TEST_DISPLAY_NAME": PROVIDER_DISPLAY_NAME,
+        }
+
+    def stop(self):
+        # It exits when its standard input closes.
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_provider(executable):
+    """Starts the fake OpenID provider, which signs EMAIL in (verified) at its authorization endpoint."""
+    if not os.access(executable, os.X_OK):
+        raise Failure(f"No bureau-test-provider at {executable}: build the package with its tests (swift build --build-tests).")
+    secret = os.urandom(24).hex()
+    process = subprocess.Popen(
+        [str(executable), "--email", EMAIL, "--name", "Browser Test", "--client-id", "bureau-browser-test", "--client-secret", secret],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    first = {}
+    reader = threading.Thread(target=lambda: first.setdefault("line", process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(30)
+    issuer = first.get("line", b"").decode().strip()
+    if not issuer.startswith("http://127.0.0.1:"):
+        process.kill()
+        raise Failure(f"bureau-test-provider did not start: {issuer!r}")
+    return Provider(process, issuer, secret)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", default=str(REPOSITORY / ".build" / "debug" / "bureau"), help="the bureau executable")
@@ -770,8 +852,9 @@ def main():
     # This run's screenshots only.
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
+    provider = start_provider(binary.parent / "bureau-test-provider")
     with tempfile.TemporaryDirectory(prefix="bureau-browser-") as directory:
-        server = Server(binary, Path(directory), EXTRA_CONFIG)
+        server = Server(binary, Path(directory), EXTRA_CONFIG, provider.environment)
         server.command("users", "add", "--email", EMAIL)
         # The script's own key, printed once by `keys create`; it stays in this process's memory.
         script_key = server.command("keys", "create", "--user", EMAIL, "--name", "Script key", "--bcrypt-cost", "4").strip()
@@ -786,6 +869,7 @@ def main():
                 browser.quit()
         finally:
             server.stop()
+            provider.stop()
     if failures:
         print(f"browser test failed: {', '.join(failures)}", file=sys.stderr)
         return 1
