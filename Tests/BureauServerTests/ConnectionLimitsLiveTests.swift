@@ -63,15 +63,17 @@ struct ConnectionLimitsLiveTests {
 
     @Test("an open activity stream outlives the idle timeout and still delivers")
     func streamNotIdle() async throws {
-        let harness = Self.harness(idle: 1)
+        // 2 s rather than 1: the new connection below must not meet the idle timeout before its request is
+        // read, which a machine busy with the rest of the suite can delay by a second.
+        let harness = Self.harness(idle: 2)
         let (_, key) = try await harness.account("ada@example.com")
         try await harness.application.test(.live) { client in
             let port = try #require(client.port)
             try await SSEClient.open(port: port, ActivityStreamLiveTests.stream, headers: [("x-api-key", key)], timeout: .seconds(30)) { sse in
                 #expect(sse.head.status == .ok)
                 #expect(try await sse.next()?.retry != nil)
-                // Three idle timeouts without a byte either way.
-                try await Task.sleep(for: .seconds(3))
+                // Two and a half idle timeouts without a byte either way.
+                try await Task.sleep(for: .seconds(5))
                 // On a new connection: the test client's own, idle meanwhile, was closed.
                 let writer = try await RawConnection.open(port: port)
                 defer { Task { await writer.close() } }
