@@ -27,19 +27,7 @@ struct LineLogHandler: LogHandler {
     static func standardError(label: String, level: Logger.Level) -> LineLogHandler {
         LineLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { line in
             var line = line
-            line.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written > 0 {
-                        offset += written
-                    } else if written < 0, errno == EINTR {
-                        continue
-                    } else {
-                        return  // Nowhere left to report a failing standard error: the line is dropped.
-                    }
-                }
-            }
+            line.withUTF8 { LogWriter.writeToStandardError(UnsafeRawBufferPointer($0)) }
         }
     }
 

@@ -194,20 +194,22 @@ public final class LogWriter: Sendable {
         }
     }
 
-    /// Writes all of `bytes` to standard error (a line that cannot be written is dropped: there is nowhere
-    /// left to report it).
     private static let standardError: @Sendable ([UInt8]) -> Void = { bytes in
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
+        bytes.withUnsafeBytes { writeToStandardError($0) }
+    }
+
+    /// Writes all of `buffer` to standard error with as few `write(2)` calls as it takes (so lines of
+    /// concurrent writers do not mix); what cannot be written is dropped: there is nowhere left to report it.
+    static func writeToStandardError(_ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+            if written > 0 {
+                offset += written
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                return
             }
         }
     }
