@@ -40,6 +40,12 @@ url=$(sed -n 's/^Bureau is serving on //p' "$work/out" | head -n 1)
 status=$(curl -s -o "$work/desktops" -w '%{http_code}' -H "x-api-key: $key" "$url/api/desktops")
 [ "$status" = 200 ] || fail "GET /api/desktops answered $status"
 grep -q 'Demo desktop' "$work/desktops" || fail "the demo desktop is missing"
+# The dashboard's files are in the binary itself: nothing beside it to read.
+status=$(curl -s -o "$work/index.html" -w '%{http_code}' "$url/")
+[ "$status" = 200 ] || fail "GET / answered $status"
+cmp -s "$work/index.html" Sources/BureauDashboard/Assets/index.html || fail "GET / is not the embedded page"
+status=$(curl -s -o "$work/dashboard.js" -w '%{http_code}' "$url/assets/dashboard.js")
+[ "$status" = 200 ] && cmp -s "$work/dashboard.js" Sources/BureauDashboard/Assets/dashboard.js || fail "the script is not served from the binary"
 kill -TERM "$pid"
 wait "$pid" || fail "the server did not stop cleanly"
 ls "$work/data"/*.snap >/dev/null 2>&1 || fail "no final snapshot"
