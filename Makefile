@@ -18,9 +18,10 @@ run: build
 build:
 	$(SWIFT) build --build-tests
 
-## release: the optimised binary for self-hosters (.build/release/bureau), the Swift runtime linked in
+## release: the optimised binary for self-hosters (.build/release/bureau), the Swift runtime linked in,
+## without debug information (function names stay, for backtraces)
 release:
-	$(SWIFT) build -c release --static-swift-stdlib --product bureau
+	$(SWIFT) build -c release --static-swift-stdlib --product bureau -Xlinker --strip-debug
 
 ## release-test: checks that binary needs no Swift runtime library and serves the demo configuration
 ## from a copy in an empty directory (needs curl)
