@@ -38,7 +38,7 @@ struct GracefulShutdownTests {
             "POST /api/desktops HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: \(BureauProcess.demoKey)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + String(body.utf8.prefix(half))!
         )
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .seconds(1))
         return (connection, String(body.utf8.dropFirst(half))!)
     }
 
