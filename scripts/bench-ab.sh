@@ -4,10 +4,11 @@
 # Loads only 127.0.0.1.
 # Usage: bash scripts/bench-ab.sh BIN_A CONFIG_A BIN_B CONFIG_B [seconds-per-run]; ROUNDS=n (default 6);
 # PIN=1 runs both servers on the first CPU and wrk on the second (the servers' CPU then sets throughput).
+# LOG_LEVEL=info measures with the default request logging (default here: warning, no request lines).
 # An older build may need the demo configuration of its own version (git show REV:fixtures/demo.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 4 ] || { sed -n '2,7p' "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n '2,8p' "$0" >&2; exit 2; }
 BIN_A=$1 CONFIG_A=$2 BIN_B=$3 CONFIG_B=$4
 DURATION=${5:-5}
 ROUNDS=${ROUNDS:-6}
@@ -25,7 +26,7 @@ start() {
     local name=$1 bin=$2 config=$3
     mkdir -p "$WORK/$name"
     "${SERVER_CPU[@]}" "$bin" serve --config "$config" --port 0 --data-dir "$WORK/$name/data" --storage-fsync never \
-        --log-level warning --rate-limits-general-limit 1000000000 >"$WORK/$name/out" 2>"$WORK/$name/err" &
+        --log-level "${LOG_LEVEL:-warning}" --rate-limits-general-limit 1000000000 >"$WORK/$name/out" 2>"$WORK/$name/err" &
     local pid=$!
     PIDS+=("$pid")
     for _ in $(seq 1 400); do
