@@ -20,6 +20,11 @@ public final class RouteTable: Sendable {
         }
     }
 
+    /// Every route: each path pattern as recorded (e.g. `/api/desktops/{id}`) with the methods it answers.
+    public var routes: [String: Set<HTTPRequest.Method>] {
+        entries.withLock { entries in entries.mapValues(\.methods) }
+    }
+
     /// The methods allowed on `path`, or `nil` when no route matches the path at all.
     public func allowedMethods(for path: String) -> Set<HTTPRequest.Method>? {
         let requested = Self.segments(of: path)
