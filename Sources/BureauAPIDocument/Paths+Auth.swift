@@ -53,9 +53,13 @@ enum AuthPaths {
                         "logout",
                         tag: "auth",
                         summary: "End the request's browser session and clear the cookie",
-                        description: "A request authenticated by an API key has no session to end: 400 `session_required`.",
+                        description: """
+                            Needs the session cookie. A request authenticated by an API key has no session to end: 400 \
+                            `session_required` (a key is ended by revoking it).
+                            """,
                         responses: [(204, Responses.empty("The session is ended and the cookie cleared.", headers: [setCookie]))],
-                        errors: Errors.change(badRequest: ["session_required"], readsBody: false)
+                        errors: Errors.change(badRequest: ["session_required"], readsBody: false),
+                        security: Security.sessionOnly
                     )
                 )
             ),

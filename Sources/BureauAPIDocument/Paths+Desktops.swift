@@ -75,18 +75,18 @@ enum DesktopPaths {
                             content: [
                                 Responses.json: .b(
                                     OpenAPI.Content(
-                                        schema: .all(
+                                        schema: .any(
                                             of: [
                                                 .object(
                                                     properties: [
-                                                        "name": Schemas.displayName.optionalSchemaObject(),
+                                                        "name": Schemas.displayName,
                                                         "status": status.optionalSchemaObject(),
                                                     ]
                                                 ),
-                                                .any(
-                                                    of: [
-                                                        .object(properties: ["name": Schemas.displayName]),
-                                                        .object(properties: ["status": status]),
+                                                .object(
+                                                    properties: [
+                                                        "name": Schemas.displayName.optionalSchemaObject(),
+                                                        "status": status,
                                                     ]
                                                 ),
                                             ]

@@ -45,6 +45,11 @@ enum Security {
         [requirement(apiKeyHeader), requirement(bearer), requirement(sessionCookie)]
     }
 
+    /// A browser session only: logout, which ends the request's session (a key has none: 400).
+    static var sessionOnly: [OpenAPI.SecurityRequirement] {
+        [requirement(sessionCookie)]
+    }
+
     /// The stream's: those, or the key in the query.
     static var streamCredential: [OpenAPI.SecurityRequirement] {
         anyCredential + [requirement(apiKeyQuery)]
