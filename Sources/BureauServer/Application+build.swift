@@ -111,6 +111,7 @@ public func buildRouter(_ services: BureauServices, routes: RouteTable = RouteTa
     router.add(
         middleware: APIAccessMiddleware(
             gate: services.gate,
+            routes: routes,
             cookie: services.cookie,
             policyField: HTTPField(name: .rateLimitPolicy, value: services.rateLimits.fields.policy)
         )
