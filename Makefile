@@ -39,7 +39,7 @@ browser-test: build
 
 ## contract: schemathesis (Tests/Contract/requirements.txt) against a live demo server and its own
 ## /api/openapi.json: every check, every phase incl. stateful, a bounded number of examples; any failure
-## fails (see scripts/contract.sh for the one operation it leaves out, and why)
+## fails (what it leaves out, and why: scripts/contract.sh, Tests/Contract/schemathesis.toml)
 contract: build
 	PYTHON=$(PYTHON) BIN="$$($(SWIFT) build --show-bin-path)/bureau" bash scripts/contract.sh
 

@@ -70,31 +70,12 @@ enum DesktopPaths {
                         "updateDesktop",
                         tag: "desktops",
                         summary: "Rename a desktop or change its status",
-                        body: OpenAPI.Request(
-                            description: "At least one of `name` and `status`.",
-                            content: [
-                                Responses.json: .b(
-                                    OpenAPI.Content(
-                                        schema: .any(
-                                            of: [
-                                                .object(
-                                                    properties: [
-                                                        "name": Schemas.displayName,
-                                                        "status": status.optionalSchemaObject(),
-                                                    ]
-                                                ),
-                                                .object(
-                                                    properties: [
-                                                        "name": Schemas.displayName.optionalSchemaObject(),
-                                                        "status": status,
-                                                    ]
-                                                ),
-                                            ]
-                                        )
-                                    )
-                                )
-                            ],
-                            required: true
+                        body: Endpoint.jsonBody(
+                            "A new name, a new status, both, or neither (which changes nothing).",
+                            properties: [
+                                "name": Schemas.displayName.optionalSchemaObject(),
+                                "status": status.optionalSchemaObject(),
+                            ]
                         ),
                         responses: [(200, Responses.json("The desktop as changed.", Schemas.ref("Desktop")))],
                         errors: Errors.change(forbidden: ["forbidden"], notFound: true)

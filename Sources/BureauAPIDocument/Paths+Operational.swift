@@ -85,7 +85,7 @@ enum OperationalPaths {
             (
                 "/assets/{name}",
                 OpenAPI.PathItem(
-                    parameters: [.b(.path(name: "name", schema: .string(minLength: 1), description: "A file's name, e.g. `dashboard.css`."))],
+                    parameters: [.b(.path(name: "name", schema: .string(minLength: 1, examples: ["dashboard.css"]), description: "A file's name."))],
                     get: asset(get: true),
                     head: asset(get: false)
                 )

@@ -17,12 +17,17 @@ enum Schemas {
         nullable: true,
         description: "The next page's `cursor`, or `null` on the last page."
     )
-    /// Control characters (C0, DEL, C1), which no name may hold. The pattern names only these: the store
-    /// also refuses the line and paragraph separators and the bidirectional embedding, override, isolate
-    /// and mark characters (``InputRules``), which the description names; a pattern listing those too is
-    /// more than schemathesis's coverage phase can fold into a body schema with `anyOf`.
-    static let forbiddenInName = #"\u0000-\u001F\u007F-\u009F"#
+    /// Unicode's White_Space characters, which the store trims from both ends of names and emails (spelled
+    /// out: a pattern's `\\s` also takes U+001C-U+001F, which the store does not trim).
+    static let whitespace = #"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"#
+    /// Control characters (C0, DEL, C1) and the line and paragraph separators, which no name may hold once
+    /// trimmed. The store also refuses the bidirectional embedding, override, isolate and mark characters
+    /// (``InputRules``), which the description names: with those too the pattern grows past what
+    /// schemathesis's coverage phase folds correctly.
+    static let forbiddenInName = #"\u0000-\u001F\u007F-\u009F\u2028\u2029"#
 
+    /// A display name: whitespace at either end (trimmed), then 1 to 100 characters that start and end with
+    /// a non-whitespace one and hold no control character.
     static let displayName = JSONSchema.string(
         description: """
             1 to 100 characters after trimming surrounding whitespace; no control character (C0, DEL, C1), line or \
@@ -30,16 +35,18 @@ enum Schemas {
             U+2066-U+2069, U+200E, U+200F, U+061C).
             """,
         minLength: 1,
-        maxLength: 100,
-        pattern: "^[^\(forbiddenInName)]*[^\(forbiddenInName)\\s][^\(forbiddenInName)]*$"
+        pattern:
+            "^[\(whitespace)]*[^\(forbiddenInName)\(whitespace)](?:[^\(forbiddenInName)]{0,98}[^\(forbiddenInName)\(whitespace)])?[\(whitespace)]*$"
     )
+
+    /// Characters an email may not hold once trimmed: `@` (but the one), whitespace and C0 controls, DEL.
+    static let notInEmail = #"@\u0000-\u001F\u007F"# + whitespace
 
     /// An email address as the store takes it: surrounding whitespace trimmed, then a non-empty local part,
     /// `@`, and a domain with a dot neither first nor last; no whitespace or control characters inside.
     static let email = JSONSchema.string(
-        description: "An email address (trimmed and lowercased), at most 254 characters.",
-        maxLength: 254,
-        pattern: #"^\s*[^@\s\u0000-\u001F\u007F]+@[^@\s\u0000-\u001F\u007F.](?:[^@\s\u0000-\u001F\u007F]*\.)+[^@\s\u0000-\u001F\u007F.]\s*$"#
+        description: "An email address (trimmed and lowercased), at most 254 characters once trimmed.",
+        pattern: "^[\(whitespace)]*[^\(notInEmail)]+@[^\(notInEmail).](?:[^\(notInEmail)]*\\.)+[^\(notInEmail)]*[^\(notInEmail).][\(whitespace)]*$"
     )
 
     static var components: OpenAPI.ComponentDictionary<JSONSchema> {
