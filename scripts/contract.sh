@@ -46,7 +46,6 @@ BUREAU_CONTRACT_KEY=$key "$PYTHON" -m schemathesis.cli --config-file Tests/Contr
     --phases examples,coverage,fuzzing,stateful \
     --max-examples "$EXAMPLES" \
     --generation-deterministic \
-    --generation-database none \
     --exclude-path /api/mission-control/activity/stream \
     --max-redirects 0 \
     --request-timeout 10 \
