@@ -4,7 +4,7 @@ PYTHON ?= python3
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release release-test test browser-test lint format bench bench-stream bench-fairness clean
+.PHONY: run build release release-test test browser-test contract lint format bench bench-stream bench-fairness clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -37,6 +37,12 @@ test: build
 ## in .build/screenshots/ (needs chromium, chromium-driver and Tests/Browser/requirements.txt)
 browser-test: build
 	$(PYTHON) Tests/Browser/dashboard_test.py --binary "$$($(SWIFT) build --show-bin-path)/bureau"
+
+## contract: schemathesis (Tests/Contract/requirements.txt) against a live demo server and its own
+## /api/openapi.json: every check, every phase incl. stateful, a bounded number of examples; any failure
+## fails (what it leaves out, and why: scripts/contract.sh, Tests/Contract/schemathesis.toml)
+contract: build
+	PYTHON=$(PYTHON) BIN="$$($(SWIFT) build --show-bin-path)/bureau" bash scripts/contract.sh
 
 ## lint: formatting check with the project's .swift-format
 lint:

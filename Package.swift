@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // OpenAPI 3.1 types for the document served at /api/openapi.json; without the default
+        // `ExternalLoading` trait (loading external references, which we never do, costs build time).
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
     ],
     targets: [
         .executableTarget(
@@ -67,10 +70,19 @@ let package = Package(
             resources: [.embedInCode("Assets")],
             swiftSettings: strict
         ),
+        // The OpenAPI 3.1 description of the HTTP API (`GET /api/openapi.json`), one value built in code.
+        // A target of its own, depending only on OpenAPIKit, so its build cost stays out of the others.
+        .target(
+            name: "BureauAPIDocument",
+            dependencies: [
+                .product(name: "OpenAPIKit", package: "OpenAPIKit")
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "BureauServer",
             dependencies: [
-                "BureauAuth", "BureauStore", "BureauSignIn", "BureauDashboard",
+                "BureauAuth", "BureauStore", "BureauSignIn", "BureauDashboard", "BureauAPIDocument",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -223,7 +235,8 @@ let package = Package(
             name: "BureauServerTests",
             dependencies: [
                 "BureauServer", "BureauAuth", "BureauStore", "BureauCLI", "BureauPersistence", "BureauTestSupport",
-                "BureauSignIn", "BureauFakeProviders", "BureauDashboard",
+                "BureauSignIn", "BureauFakeProviders", "BureauDashboard", "BureauAPIDocument",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -81,6 +81,7 @@ public struct BureauServices: Sendable {
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
             publicRoutes: [
                 SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
+                OpenAPIController.path,
             ],
             queryKeyRoute: ActivityController.streamPath,
             metrics: accessMetrics
@@ -100,16 +101,17 @@ public struct BureauServices: Sendable {
 
 /// The router: middleware in order (request log, problem rendering, then for every `/api` route, however its
 /// path is spelled, the access gate: client address, credentials, rate limits, requirement, CSRF), then
-/// the controllers, the dashboard (`/`, `/assets/...`) among them.
+/// the controllers, the dashboard (`/`, `/assets/...`) among them. Every route is recorded in `routes`
+/// (the 405 answers read it, and a test compares it with the OpenAPI document).
 /// Tests build it directly.
-public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
+public func buildRouter(_ services: BureauServices, routes: RouteTable = RouteTable()) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
-    let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(log: services.requestLog, metrics: services.metrics))
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(
         middleware: APIAccessMiddleware(
             gate: services.gate,
+            routes: routes,
             cookie: services.cookie,
             policyField: HTTPField(name: .rateLimitPolicy, value: services.rateLimits.fields.policy)
         )
@@ -121,6 +123,7 @@ public func buildRouter(_ services: BureauServices) -> Router<BureauRequestConte
         MetricsController(metrics: services.metrics).register(on: recording)
     }
     DashboardController().register(on: recording)
+    OpenAPIController().register(on: recording)
     recording.addRoutes(AuthController(operations: services.operations).endpoints, atPath: "/api/auth")
     recording.addRoutes(SessionsController(services: services).endpoints, atPath: "/api/auth")
     recording.addRoutes(OAuthController(services: services).endpoints, atPath: "/api/auth/oauth")

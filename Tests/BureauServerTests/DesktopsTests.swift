@@ -106,7 +106,7 @@ struct DesktopsTests {
         }
     }
 
-    @Test("PATCH needs at least one valid field; unknown fields are ignored")
+    @Test("PATCH fields must be valid; unknown fields are ignored; an empty PATCH changes nothing and answers the desktop")
     func patchValidation() async throws {
         let harness = TestHarness()
         let (_, key) = try await harness.account("ada@example.com")
@@ -114,7 +114,15 @@ struct DesktopsTests {
             let created = try await client.send(.post, "/api/desktops", key: key, json: #"{"name": "x", "color": "blue"}"#)
             #expect(created.status == .created)
             let id = try #require(created.object["id"] as? String)
-            for body in [#"{}"#, #"{"status": "paused"}"#, #"{"name": ""}"#, #"{"name": ["a"]}"#] {
+            let before = try await client.send(.get, "/api/desktops/\(id)", key: key)
+            for body in [#"{}"#, #"{"color": "red"}"#] {
+                let response = try await client.send(.patch, "/api/desktops/\(id)", key: key, json: body)
+                #expect(response.status == .ok, "\(body)")
+                #expect(response.text == before.text, "\(body)")
+            }
+            let events = try await client.send(.get, "/api/mission-control/activity", key: key)
+            #expect(events.items.filter { $0["type"] as? String == "desktop.updated" }.isEmpty)
+            for body in [#"{"status": "paused"}"#, #"{"name": ""}"#, #"{"name": ["a"]}"#] {
                 let response = try await client.send(.patch, "/api/desktops/\(id)", key: key, json: body)
                 #expect(response.status == .badRequest, "\(body)")
             }

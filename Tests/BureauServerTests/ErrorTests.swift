@@ -94,6 +94,26 @@ struct ErrorTests {
         }
     }
 
+    @Test("a public route's path with another method is 405 without credentials, its parameters filled in or not")
+    func publicRouteWrongMethod() async throws {
+        let harness = TestHarness()
+        try await harness.application.test(.router) { client in
+            for (method, path, allow) in [
+                (HTTPRequest.Method.trace, "/api/auth/oauth/github", "GET"),
+                (.post, "/api/auth/oauth/some-provider/callback", "GET"),
+                (.delete, "/api/openapi.json", "GET"),
+                (.put, "/api/auth/providers", "GET"),
+            ] {
+                let response = try await client.send(method, path)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+            }
+            // A route that needs credentials still asks for them first.
+            let desktops = try await client.send(.put, "/api/desktops/some-id")
+            #expect(desktops.status == .unauthorized)
+        }
+    }
+
     @Test("request ids differ per request")
     func requestIDs() async throws {
         let harness = TestHarness()

@@ -20,6 +20,24 @@ public final class RouteTable: Sendable {
         }
     }
 
+    /// Every route: each path pattern as recorded (e.g. `/api/desktops/{id}`) with the methods it answers.
+    public var routes: [String: Set<HTTPRequest.Method>] {
+        entries.withLock { entries in entries.mapValues(\.methods) }
+    }
+
+    /// The pattern of the route `path` names (the literal one, if one matches), or `nil` when none does.
+    public func pattern(matching path: String) -> String? {
+        let requested = Self.segments(of: path)
+        return entries.withLock { entries in
+            var found: String?
+            for (pattern, entry) in entries where Self.matches(entry.segments, requested) {
+                if entry.segments == requested { return pattern }
+                if found == nil || pattern < found! { found = pattern }
+            }
+            return found
+        }
+    }
+
     /// The methods allowed on `path`, or `nil` when no route matches the path at all.
     public func allowedMethods(for path: String) -> Set<HTTPRequest.Method>? {
         let requested = Self.segments(of: path)

@@ -22,6 +22,10 @@ struct APIAccessMiddleware: RouterMiddleware {
     typealias Context = BureauRequestContext
 
     let gate: AccessGate
+    /// The router's routes: a request the router matched to no route (a method the path does not take) is
+    /// judged by the route its path names, so that a public route's path answers 405, not 401, without
+    /// credentials, however its parameters are filled in.
+    let routes: RouteTable
     let cookie: SessionCookie
 
     /// `RateLimit-Policy`, fixed for the process: built (and its value checked) once.
@@ -36,7 +40,7 @@ struct APIAccessMiddleware: RouterMiddleware {
         context.clientAddress = ClientAddress.of(request, context: context, resolver: gate.limits.resolver)
         context.trace.note(client: context.clientAddress)
         var access = AccessRequest(client: context.clientAddress, route: route, method: request.method.rawValue)
-        if route == nil { access.path = request.uri.path }
+        if route == nil { access.path = routes.pattern(matching: request.uri.path) ?? request.uri.path }
         access.apiKey = APIKeyAuthentication.presentedKey(in: request.headers)
         if access.apiKey == nil, gate.acceptsKeyInQuery(route: route) {
             access.apiKey = APIKeyAuthentication.presentedQueryKey(in: request.uri)

@@ -84,7 +84,8 @@ public struct NewDesktop: OperationInput {
     }
 }
 
-/// A change to a desktop: at least one of a new name and a new status.
+/// A change to a desktop: a new name, a new status, both, or neither (an empty change, which changes nothing
+/// and answers the desktop as it is, like an update without parameters in Stripe's API).
 public struct DesktopEdit: OperationInput {
     public var name: String?
     public var status: String?
@@ -97,7 +98,6 @@ public struct DesktopEdit: OperationInput {
         var check = InputCheck()
         let name = check.check(name, field: "name", required: false, InputRules.displayName)
         let status: DesktopStatus? = check.check(status, field: "status", required: false, InputRules.oneOf)
-        if check.problems.isEmpty, name == nil, status == nil { check.fail("body", "give at least one of: name, status") }
         return check.result((name: name, status: status))
     }
 }

@@ -20,6 +20,8 @@ extension Operations {
     /// Renames, stops or starts one of the requester's desktops.
     public func updateDesktop(_ id: String, _ edit: DesktopEdit, by requester: Requester) async throws -> Desktop {
         let (name, status) = try edit.validated()
+        // Nothing to change: no mutation, no event, `updatedAt` as it was.
+        if name == nil, status == nil { return try desktop(id, by: requester) }
         return try await commit(by: requester) { state, _, now in
             var desktop = try Self.desktop(id, ownedBy: requester.userID, in: state)
             if let name { desktop.name = name }
