@@ -67,7 +67,11 @@ public struct BureauServices: Sendable {
         self.sessions = sessions
         self.operations = Operations(
             store: store,
-            policy: OperationPolicy(maxKeysPerUser: settings.maxKeysPerUser, sessionLifetime: settings.sessionLifetime),
+            policy: OperationPolicy(
+                maxKeysPerUser: settings.maxKeysPerUser,
+                sessionLifetime: settings.sessionLifetime,
+                maxKeyLifetimeDays: settings.maxKeyLifetimeDays
+            ),
             minter: minter ?? hasher,
             sessionLastSeen: { sessions.usage.lastSeen($0) }
         )
@@ -193,7 +197,12 @@ public func buildApplication(
         // Idempotency records past their 24 hours leave memory (and so the next snapshot) on the same beat.
         try await operations.expireIdempotencyRecords()
     }
-    let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
+    let heartbeat = ActivityHeartbeat(
+        hub: services.activity,
+        interval: .seconds(services.settings.heartbeatSeconds),
+        clock: ContinuousClock(),
+        store: services.store
+    )
     // `/metrics` on a listener of its own when `metrics.port` is set (say, on an address only the monitoring reaches).
     var metricsListener: [any Service] = []
     if services.settings.metricsEnabled, services.settings.metricsPort > 0 {

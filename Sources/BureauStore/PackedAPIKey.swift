@@ -1,4 +1,4 @@
-/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 57 bytes, the timestamps as plain
+/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 65 bytes, the timestamps as plain
 /// milliseconds and one byte saying which optional ones are set.
 struct PackedAPIKeyFields: Hashable {
     var id: APIKeyID
@@ -8,19 +8,23 @@ struct PackedAPIKeyFields: Hashable {
     private var lastUsedAtMilliseconds: Int64
     /// 0 when absent.
     private var revokedAtMilliseconds: Int64
+    /// 0 when absent (a key that never expires).
+    private var expiresAtMilliseconds: Int64
     /// Which of the optional timestamps are set.
     private var presence: UInt8
 
     private static let lastUsedBit: UInt8 = 1
     private static let revokedBit: UInt8 = 2
+    private static let expiresBit: UInt8 = 4
 
-    init(id: APIKeyID, userID: UserID, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?) {
+    init(id: APIKeyID, userID: UserID, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?, expiresAt: Timestamp?) {
         self.id = id
         self.userID = userID
-        (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, presence) = (0, 0, 0, 0)
+        (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, expiresAtMilliseconds, presence) = (0, 0, 0, 0, 0)
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
     }
 
     var createdAt: Timestamp {
@@ -36,6 +40,17 @@ struct PackedAPIKeyFields: Hashable {
     var revokedAt: Timestamp? {
         get { presence & Self.revokedBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: revokedAtMilliseconds) }
         set { Self.store(newValue, in: &revokedAtMilliseconds, bit: Self.revokedBit, of: &presence) }
+    }
+
+    var expiresAt: Timestamp? {
+        get { presence & Self.expiresBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: expiresAtMilliseconds) }
+        set { Self.store(newValue, in: &expiresAtMilliseconds, bit: Self.expiresBit, of: &presence) }
+    }
+
+    /// `true` once `now` reaches `expiresAt`; a key without one never expires. Two loads and a compare:
+    /// this runs on every request that presents a key.
+    func hasExpired(at now: Timestamp) -> Bool {
+        presence & Self.expiresBit != 0 && now.millisecondsSinceEpoch >= expiresAtMilliseconds
     }
 
     /// `true` while `revokedAt` is absent.

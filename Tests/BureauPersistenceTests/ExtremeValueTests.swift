@@ -32,9 +32,9 @@ struct ExtremeValueTests {
             user.createdAt = t
             return [.userCreated(user)]
         case .apiKeyCreated(let key):
-            var (a, b, c) = (key, key, key)
-            (a.createdAt, b.lastUsedAt, c.revokedAt) = (t, t, t)
-            return [a, b, c].map { .apiKeyCreated($0) }
+            var (a, b, c, d) = (key, key, key, key)
+            (a.createdAt, b.lastUsedAt, c.revokedAt, d.expiresAt) = (t, t, t, t)
+            return [a, b, c, d].map { .apiKeyCreated($0) }
         case .apiKeyRevoked(var revocation):
             revocation.at = t
             return [.apiKeyRevoked(revocation)]

@@ -71,7 +71,11 @@ enum OfflineDataDirectory {
         _ body: (Operations) async throws -> Output
     ) async throws -> Output {
         let hasher = APIKeyHasher(cost: bcryptCost ?? configuration.server.bcryptCost)
-        let policy = OperationPolicy(maxKeysPerUser: configuration.server.maxKeysPerUser, sessionLifetime: configuration.server.sessionLifetime)
+        let policy = OperationPolicy(
+            maxKeysPerUser: configuration.server.maxKeysPerUser,
+            sessionLifetime: configuration.server.sessionLifetime,
+            maxKeyLifetimeDays: configuration.server.maxKeyLifetimeDays
+        )
         return try await withStore(at: configuration.dataDirectory, fsync: fsync) { store in
             try await body(Operations(store: store, policy: policy, minter: hasher))
         }

@@ -18,7 +18,9 @@ extension BinaryWriter {
         }
     }
 
-    /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?.
+    /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?,
+    /// then the fields of the key lifecycle, appended only when the key has them (so a key without them
+    /// has the bytes it always had): expiresAt?.
     public mutating func write(_ key: APIKeyRecord) {
         structure { w in
             w.write(key.id.uuid)
@@ -30,6 +32,9 @@ extension BinaryWriter {
             w.write(key.createdAt)
             w.writeOptional(key.lastUsedAt) { $0.write($1) }
             w.writeOptional(key.revokedAt) { $0.write($1) }
+            if key.hasLifecycleFields {
+                w.writeOptional(key.expiresAt) { $0.write($1) }
+            }
         }
     }
 
@@ -101,7 +106,7 @@ extension BinaryReader {
         }
     }
 
-    /// Reads a key record.
+    /// Reads a key record, with or without the appended lifecycle fields.
     public mutating func readAPIKeyRecord() throws(CodecError) -> APIKeyRecord {
         try structure { r throws(CodecError) in
             APIKeyRecord(
@@ -113,7 +118,9 @@ extension BinaryReader {
                 lastFour: try r.readString(),
                 createdAt: try r.readTimestamp(),
                 lastUsedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
-                revokedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() }
+                revokedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
+                // Absent from records written before keys could expire.
+                expiresAt: r.isAtEnd ? nil : try r.readOptional { r throws(CodecError) in try r.readTimestamp() }
             )
         }
     }
@@ -234,4 +241,11 @@ enum DomainCodes {
     static func taskType(_ code: UInt8) -> TaskType? {
         code == 0 ? .prompt : nil
     }
+}
+
+extension APIKeyRecord {
+    /// Whether the record has a field of the key lifecycle (an expiry): such a record is written with them
+    /// appended, and its creation under ``MutationCodec/RecordType/apiKeyCreatedWithLifecycle``, a record
+    /// type a version that would drop them refuses instead of reading a key that never expires.
+    public var hasLifecycleFields: Bool { expiresAt != nil }
 }

@@ -22,6 +22,9 @@ public enum MutationCodec {
         case sessionsUsed = 12
         case sessionsPruned = 13
         case idempotencyExpired = 14
+        /// A key created with fields of the key lifecycle (an expiry): the same payload as `apiKeyCreated`
+        /// with them appended. A key without them is still written as `apiKeyCreated`.
+        case apiKeyCreatedWithLifecycle = 15
     }
 
     /// The record type and payload of `mutation`.
@@ -33,7 +36,7 @@ public enum MutationCodec {
             type = .userCreated
             w.write(user)
         case .apiKeyCreated(let key):
-            type = .apiKeyCreated
+            type = key.hasLifecycleFields ? .apiKeyCreatedWithLifecycle : .apiKeyCreated
             w.write(key)
         case .apiKeyRevoked(let revocation):
             type = .apiKeyRevoked
@@ -100,7 +103,7 @@ public enum MutationCodec {
         switch recordType {
         case .userCreated:
             return .userCreated(try r.readUser())
-        case .apiKeyCreated:
+        case .apiKeyCreated, .apiKeyCreatedWithLifecycle:
             return .apiKeyCreated(try r.readAPIKeyRecord())
         case .apiKeyRevoked:
             return .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))

@@ -59,6 +59,7 @@ struct APIKeyRepresentation: JSONRepresentable {
             json.field("preview", key.preview)
             json.field("createdAt", key.createdAt)
             json.field("lastUsedAt", lastUsedAt)
+            json.field("expiresAt", key.expiresAt)
         }
     }
 }
@@ -75,6 +76,7 @@ struct CreatedAPIKeyRepresentation: JSONRepresentable {
             json.field("key", plaintext)
             json.field("preview", key.preview)
             json.field("createdAt", key.createdAt)
+            json.field("expiresAt", key.expiresAt)
         }
     }
 }

@@ -134,6 +134,25 @@ public final class ActivityHub: Sendable {
         for subscription in matching { subscription.close(.credentialRevoked) }
     }
 
+    /// Closes every stream opened with a key that has expired by `store`'s clock. One read of the store
+    /// for all of them, and none when no stream was opened with a key.
+    public func closeStreamsOfExpiredKeys(in store: BureauStore) {
+        let keyed = state.withLock { state in
+            state.subscriptions.values.flatMap { subscriptions in
+                subscriptions.values.filter { if case .apiKey = $0.method { true } else { false } }
+            }
+        }
+        guard !keyed.isEmpty else { return }
+        let now = store.now()
+        let expired = store.read { state in
+            keyed.filter { subscription in
+                guard case .apiKey(let id) = subscription.method else { return false }
+                return state.apiKeys[id]?.hasExpired(at: now) == true
+            }
+        }
+        for subscription in expired { subscription.close(.credentialRevoked) }
+    }
+
     /// Queues a heartbeat into every open stream.
     public func heartbeat() {
         let all = state.withLock { state in state.subscriptions.values.flatMap(\.values) }

@@ -5,31 +5,34 @@ public struct CreatedAPIKey: Sendable {
 }
 
 extension Operations {
-    /// Creates a random key for the requester's user: the name a display name, at most
-    /// `auth.max_keys_per_user` active keys (409 `api_key_limit_reached`, checked before bcrypt and again
+    /// Creates a random key for the requester's user: the name a display name, the expiry (if any) in the
+    /// future and within `auth.max_key_lifetime_days` (both judged again at the commit's time), at most
+    /// `auth.max_keys_per_user` usable keys (409 `api_key_limit_reached`, checked before bcrypt and again
     /// in the commit), the acting credential still active when the key is committed.
     public func createAPIKey(_ input: NewAPIKey, by requester: Requester) async throws -> CreatedAPIKey {
-        let name = try input.validated()
+        let draft = try input.validated()
         // The cheap refusals first, so a request that cannot succeed never pays bcrypt.
-        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state) }
+        let now = store.now()
+        _ = try checkedExpiry(draft.expiry, at: now)
+        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state, at: now) }
         let material = try await minter.mint()
-        return CreatedAPIKey(record: try await insertKey(named: name, material, by: requester), plaintext: material.plaintext)
+        return CreatedAPIKey(record: try await insertKey(draft, material, by: requester), plaintext: material.plaintext)
     }
 
     /// Creates the key `plaintext` for the requester's user (a seed's key): refused with a problem on
     /// `key` when it is not a valid key.
     public func importAPIKey(_ input: NewAPIKey, plaintext: String, by requester: Requester) async throws -> APIKeyRecord {
-        let name = try input.validated()
-        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state) }
+        let draft = try input.validated()
+        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state, at: store.now()) }
         guard let material = try await minter.material(of: plaintext) else {
             throw StoreError.invalidInput([FieldProblem(field: "key", message: "is not a valid lb_k_ key (length, characters or checksum)")])
         }
-        return try await insertKey(named: name, material, by: requester)
+        return try await insertKey(draft, material, by: requester)
     }
 
     /// Creates a key from material minted beforehand (bulk seeding hashes many keys at once).
     public func createAPIKey(_ input: NewAPIKey, material: MintedAPIKey, by requester: Requester) async throws -> APIKeyRecord {
-        try await insertKey(named: try input.validated(), material, by: requester)
+        try await insertKey(try input.validated(), material, by: requester)
     }
 
     /// Makes key material without creating a record (bulk seeding: mint many, then create them).
@@ -37,12 +40,12 @@ extension Operations {
         try await minter.mint()
     }
 
-    /// Revokes one of the requester's keys: an unknown or already revoked key is 404, another user's 403.
-    /// A key may revoke itself; what was in flight with it is refused from this commit on.
+    /// Revokes one of the requester's keys: an unknown, already revoked or expired key is 404, another
+    /// user's 403. A key may revoke itself; what was in flight with it is refused from this commit on.
     public func revokeAPIKey(_ id: String, by requester: Requester) async throws {
         let keyID = APIKeyID(id)
         try await commit(by: requester) { state, _, now in
-            guard let keyID, let key = state.apiKeys[keyID], key.isActive else { throw StoreError.notFound("API key") }
+            guard let keyID, let key = state.apiKeys[keyID], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
             guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
             return (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ())
         }
@@ -58,35 +61,55 @@ extension Operations {
         }
     }
 
-    /// The requester's active keys, oldest first.
+    /// The requester's active keys (neither revoked nor expired), oldest first.
     public func activeAPIKeys(by requester: Requester) throws -> [APIKeyRecord] {
-        try read(by: requester) { $0.activeKeys(of: requester.userID) }
+        let now = store.now()
+        return try read(by: requester) { $0.usableKeys(of: requester.userID, at: now) }
     }
 
-    private func insertKey(named name: String, _ material: MintedAPIKey, by requester: Requester) async throws -> APIKeyRecord {
+    /// The expiry instant a draft asks for, judged at `now` (``InputRules/keyExpiry(_:now:maxLifetimeDays:)``).
+    /// None asked: never, or `auth.max_key_lifetime_days` from `now` when that is set (no key outlives it).
+    private func checkedExpiry(_ expiry: KeyExpiryRequest?, at now: Timestamp) throws(StoreError) -> Timestamp? {
+        guard let expiry else {
+            return policy.maxKeyLifetimeDays.map { now.adding(milliseconds: Int64($0) * InputRules.millisecondsPerDay) }
+        }
+        let field = if case .afterDays = expiry { "expiresInDays" } else { "expiresAt" }
+        switch InputRules.keyExpiry(expiry.instant(from: now), now: now, maxLifetimeDays: policy.maxKeyLifetimeDays) {
+        case .success(let time): return time
+        case .failure(let violation): throw StoreError.invalidInput([FieldProblem(field: field, message: violation.message)])
+        }
+    }
+
+    private func insertKey(
+        _ draft: (name: String, expiry: KeyExpiryRequest?),
+        _ material: MintedAPIKey,
+        by requester: Requester
+    ) async throws -> APIKeyRecord {
         try await commit(by: requester) { state, _, now in
-            try requireRoomForKey(of: requester.userID, in: state)
+            let expiresAt = try checkedExpiry(draft.expiry, at: now)
+            try requireRoomForKey(of: requester.userID, in: state, at: now)
             guard state.activeKey(lookupID: material.lookupID) == nil else {
                 throw StoreError.conflict(code: "conflict", detail: "Key id collision; retry.")
             }
             let record = APIKeyRecord(
                 id: .random(),
                 userID: requester.userID,
-                name: name,
+                name: draft.name,
                 lookupID: material.lookupID,
                 secretHash: material.secretHash,
                 lastFour: material.lastFour,
-                createdAt: now
+                createdAt: now,
+                expiresAt: expiresAt
             )
             return (.apiKeyCreated(record), record)
         }
     }
 
-    /// The user exists and holds fewer than `auth.max_keys_per_user` active keys.
-    private func requireRoomForKey(of userID: UserID, in state: borrowing StoreState) throws(StoreError) {
+    /// The user exists and holds fewer than `auth.max_keys_per_user` usable keys at `now`.
+    private func requireRoomForKey(of userID: UserID, in state: borrowing StoreState, at now: Timestamp) throws(StoreError) {
         guard state.users[userID] != nil else { throw StoreError.notFound("User") }
         let cap = policy.maxKeysPerUser
-        guard (state.activeKeyIDsByUser[userID]?.count ?? 0) < cap else {
+        guard state.usableKeyCount(of: userID, at: now) < cap else {
             throw StoreError.conflict(
                 code: "api_key_limit_reached",
                 detail: "An account may hold at most \(cap) active API keys; revoke one first."

@@ -73,6 +73,8 @@ enum Sample {
         )
         var revokedLater = key(2, of: 1)
         revokedLater.lastUsedAt = time(1)
+        var expiring = key(4, of: 2)
+        expiring.expiresAt = time(40)
         return [
             .userCreated(user(1)),
             .userCreated(user(2)),
@@ -96,6 +98,8 @@ enum Sample {
             .sessionEnded(SessionEnding(id: session(2, of: 1, at: 16).id, at: time(19))),
             .sessionsPruned(SessionPruning(ids: [session(3, of: 2, at: 17).id], at: time(20))),
             .idempotencyExpired(IdempotencyExpiry(at: time(21))),
+            // Appended, so that the histories of earlier formats (prefixes of this one) stay as they were.
+            .apiKeyCreated(expiring),
         ]
     }
 
