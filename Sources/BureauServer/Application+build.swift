@@ -105,10 +105,9 @@ public struct BureauServices: Sendable {
 /// The router: middleware in order (request log, problem rendering, then for every `/api` route, however its
 /// path is spelled, the access gate: client address, credentials, rate limits, requirement, CSRF), then
 /// the controllers, the dashboard (`/`, `/assets/...`) among them.
-/// Tests build it directly.
-public func buildRouter(_ services: BureauServices) -> Router<BureauRequestContext> {
+/// Tests build it directly, and may pass `routes` to see every route it registers.
+public func buildRouter(_ services: BureauServices, routes: RouteTable = RouteTable()) -> Router<BureauRequestContext> {
     let router = Router(context: BureauRequestContext.self)
-    let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware(log: services.requestLog, metrics: services.metrics))
     router.add(middleware: ProblemMiddleware(routes: routes))
     router.add(

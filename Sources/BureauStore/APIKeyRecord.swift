@@ -17,7 +17,8 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         createdAt: Timestamp,
         lastUsedAt: Timestamp? = nil,
         revokedAt: Timestamp? = nil,
-        expiresAt: Timestamp? = nil
+        expiresAt: Timestamp? = nil,
+        scope: APIKeyScope = .full
     ) {
         packed = PackedAPIKey.make(
             PackedAPIKeyFields(
@@ -26,7 +27,8 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
                 createdAt: createdAt,
                 lastUsedAt: lastUsedAt,
                 revokedAt: revokedAt,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                scope: scope
             ),
             name: name,
             lookupID: lookupID,
@@ -89,6 +91,12 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         set { packed = packed.replacingFields { $0.expiresAt = newValue } }
     }
 
+    /// What the key may do: `read` keys change nothing.
+    public var scope: APIKeyScope {
+        get { packed.fields.scope }
+        set { packed = packed.replacingFields { $0.scope = newValue } }
+    }
+
     /// `true` until the key is revoked (an expired key stays active in this sense: see ``isUsable(at:)``).
     public var isActive: Bool { packed.fields.isActive }
 
@@ -126,7 +134,7 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
 
     /// The same keys as the struct of plain fields this type replaced, so exports keep their shape.
     private enum CodingKeys: String, CodingKey {
-        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt, expiresAt
+        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt, expiresAt, scope
     }
 
     public init(from decoder: any Decoder) throws {
@@ -141,7 +149,8 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
             createdAt: try container.decode(Timestamp.self, forKey: .createdAt),
             lastUsedAt: try container.decodeIfPresent(Timestamp.self, forKey: .lastUsedAt),
             revokedAt: try container.decodeIfPresent(Timestamp.self, forKey: .revokedAt),
-            expiresAt: try container.decodeIfPresent(Timestamp.self, forKey: .expiresAt)
+            expiresAt: try container.decodeIfPresent(Timestamp.self, forKey: .expiresAt),
+            scope: try container.decodeIfPresent(APIKeyScope.self, forKey: .scope) ?? .full
         )
     }
 
@@ -157,5 +166,7 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         try container.encodeIfPresent(lastUsedAt, forKey: .lastUsedAt)
         try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
         try container.encodeIfPresent(expiresAt, forKey: .expiresAt)
+        // Absent for a full key, so the records of before scopes keep their shape.
+        if scope != .full { try container.encode(scope, forKey: .scope) }
     }
 }

@@ -1,4 +1,4 @@
-/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 65 bytes, the timestamps as plain
+/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 66 bytes, the timestamps as plain
 /// milliseconds and one byte saying which optional ones are set.
 struct PackedAPIKeyFields: Hashable {
     var id: APIKeyID
@@ -12,14 +12,25 @@ struct PackedAPIKeyFields: Hashable {
     private var expiresAtMilliseconds: Int64
     /// Which of the optional timestamps are set.
     private var presence: UInt8
+    /// What the key may do.
+    var scope: APIKeyScope
 
     private static let lastUsedBit: UInt8 = 1
     private static let revokedBit: UInt8 = 2
     private static let expiresBit: UInt8 = 4
 
-    init(id: APIKeyID, userID: UserID, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?, expiresAt: Timestamp?) {
+    init(
+        id: APIKeyID,
+        userID: UserID,
+        createdAt: Timestamp,
+        lastUsedAt: Timestamp?,
+        revokedAt: Timestamp?,
+        expiresAt: Timestamp?,
+        scope: APIKeyScope
+    ) {
         self.id = id
         self.userID = userID
+        self.scope = scope
         (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, expiresAtMilliseconds, presence) = (0, 0, 0, 0, 0)
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt

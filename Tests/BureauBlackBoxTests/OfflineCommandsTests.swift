@@ -82,8 +82,8 @@ struct OfflineCommandsTests {
         #expect(lines.count == 2 && lines[0].hasPrefix("id\tname\tpreview"))
         let columns = lines.last.map { $0.split(separator: "\t").map(String.init) } ?? []
         #expect(
-            columns.count == 6 && columns[1] == "deploy" && columns[2] == "lb_k_..." + key.suffix(4) && columns[4] == "never"
-                && columns[5] == "never"
+            columns.count == 7 && columns[1] == "deploy" && columns[2] == "lb_k_..." + key.suffix(4) && columns[4] == "never"
+                && columns[5] == "never" && columns[6] == "full"
         )
         #expect(!listed.output.contains(key))
         let keyID = try #require(columns.first)
@@ -109,22 +109,27 @@ struct OfflineCommandsTests {
         #expect(try binary.run(["data", "verify", workspace.dataPath]).status == 0)
     }
 
-    @Test("keys create --expires-in DAYS: the expiry shows in keys list; a bad number of days names the flag")
+    @Test("keys create --expires-in DAYS --scope read: expiry and scope show in keys list; bad values name the flag")
     func keysWithExpiry() throws {
         let binary = try BureauBinary.locate()
         let workspace = try Workspace()
         let config = ["--config", workspace.config]
         #expect(try binary.run(["users", "add", "--email", "ops@example.com"] + config).status == 0)
         let before = Date()
-        let created = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "weekly", "--expires-in", "7"] + config)
+        let created = try binary.run(
+            ["keys", "create", "--user", "ops@example.com", "--name", "weekly", "--expires-in", "7", "--scope", "read"] + config
+        )
         #expect(created.status == 0, "\(created.error)")
         let listed = try binary.run(["keys", "list", "--user", "ops@example.com"] + config)
         let columns = listed.output.split(separator: "\n").last.map { $0.split(separator: "\t").map(String.init) } ?? []
-        #expect(listed.output.split(separator: "\n").first?.hasSuffix("\texpires_at") == true)
-        let expiry = try #require(columns.count == 6 ? ISO8601DateFormatter.withMilliseconds.date(from: columns[5]) : nil, "\(listed.output)")
+        #expect(listed.output.split(separator: "\n").first?.hasSuffix("\texpires_at\tscope") == true)
+        #expect(columns.last == "read")
+        let expiry = try #require(columns.count == 7 ? ISO8601DateFormatter.withMilliseconds.date(from: columns[5]) : nil, "\(listed.output)")
         let days = (expiry.timeIntervalSince1970 - before.timeIntervalSince1970) / 86_400
         #expect(days > 6.99 && days < 7.01, "\(days)")
 
+        let badScope = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "x", "--scope", "admin"] + config)
+        #expect(badScope.status != 0 && badScope.error.contains("--scope must be one of: full, read"), "\(badScope.error)")
         for bad in ["0", "36501"] {
             let refused = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "x", "--expires-in", bad] + config)
             #expect(refused.status != 0 && refused.error.contains("--expires-in must be"), "\(refused.error)")

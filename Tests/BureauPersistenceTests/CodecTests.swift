@@ -58,6 +58,21 @@ struct CodecTests {
         #expect(try MutationCodec.decode(type: type, payload) == .apiKeyCreated(expiring))
     }
 
+    @Test("a read key is written with the lifecycle fields and its own record type; an unknown scope code is refused")
+    func keyScopes() throws {
+        var reader = Sample.key(1, of: 1)
+        reader.scope = .read
+        let (type, payload) = MutationCodec.encode(.apiKeyCreated(reader))
+        #expect(type == MutationCodec.RecordType.apiKeyCreatedWithLifecycle.rawValue)
+        #expect(try MutationCodec.decode(type: type, payload) == .apiKeyCreated(reader))
+        // The scope is the last byte of the record: any code but 0 and 1 is refused, not taken for full.
+        for code: UInt8 in [2, 0x7F, 0xFF] {
+            var hostile = payload
+            hostile[hostile.count - 1] = code
+            #expect(throws: CodecError.self) { try MutationCodec.decode(type: type, hostile) }
+        }
+    }
+
     @Test("an unknown record type is refused, not guessed")
     func unknownType() {
         #expect(throws: CodecError.unknownMutationType(200)) { try MutationCodec.decode(type: 200, [0]) }

@@ -16,7 +16,8 @@ import Synchronization
 ///    past either cap the request is refused at once, never queued. Without a key, the session cookie;
 /// 5. the general rate limit, per user or (without valid credentials) per client, refusals included;
 /// 6. the requirement: no valid credentials is 401 except on a public route; a cookie-authenticated state
-///    change must come from the server's own pages (CSRF).
+///    change must come from the server's own pages (CSRF); a `read` key may not ask for a state change
+///    (any method but GET, HEAD and OPTIONS) on any route: here, once, for every route there is or will be.
 public final class AccessGate: Sendable {
     /// Checks API keys.
     public let verifier: APIKeyVerifier
@@ -31,6 +32,9 @@ public final class AccessGate: Sendable {
     /// The one route where an API key may come in the query (`?apiKey=`): the activity stream, which
     /// browsers' `EventSource` cannot give headers.
     public let queryKeyRoute: String
+    /// Routes a `read` key may use with a state-changing method, although they change nothing a key could
+    /// not read (a ticket for the activity stream). Every other state-changing route refuses such a key.
+    public let readScopeChangeRoutes: Set<String>
     /// Most bcrypt checks under way at once, server-wide.
     public let maxKeyChecks: Int
     /// Most bcrypt checks under way at once for one client.
@@ -47,8 +51,10 @@ public final class AccessGate: Sendable {
         origin: CrossSiteRequestCheck,
         publicRoutes: Set<String>,
         queryKeyRoute: String,
+        readScopeChangeRoutes: Set<String> = [],
         metrics: AccessMetrics = AccessMetrics()
     ) {
+        self.readScopeChangeRoutes = readScopeChangeRoutes
         self.metrics = metrics
         self.verifier = verifier
         self.limits = limits
@@ -213,6 +219,11 @@ public final class AccessGate: Sendable {
                 !origin.isSameOrigin(fetchSite: request.fetchSite, requestOrigin: request.origin)
             {
                 return AccessVerdict(.refused(.crossSite), rateLimit: decision)
+            }
+            if case .apiKey(let keyID) = principal.credential, CrossSiteRequestCheck.changesState(method: request.method),
+                !(request.route.map { readScopeChangeRoutes.contains($0) } ?? false), !verifier.allowsChanges(keyID: keyID)
+            {
+                return AccessVerdict(.refused(.insufficientScope), rateLimit: decision)
             }
             return AccessVerdict(.admitted(principal), rateLimit: decision)
         case .refused(let refusal):

@@ -179,6 +179,11 @@ public final class APIKeyVerifier: Sendable {
         }
     }
 
+    /// Whether the key may change state (its scope is `full`). Asked only for state-changing requests.
+    public func allowsChanges(keyID: APIKeyID) -> Bool {
+        store.read { $0.apiKeys[keyID]?.scope.allowsChanges ?? false }
+    }
+
     /// Number of keys currently recognised without bcrypt (for tests and metrics).
     public var cachedKeyCount: Int { verifiedDigests.withLock { $0.count } }
 

@@ -92,6 +92,7 @@ enum OfflineDataDirectory {
         case .invalid(let problem): return CommandFailure("refused: \(problem)")
         case .invalidInput(let problems): return CommandFailure(problems.map(\.description).joined(separator: "; "))
         case .credentialEnded: return CommandFailure("the credential this change acted for is no longer valid")
+        case .insufficientScope: return CommandFailure("the key this change acted for is read-only")
         }
     }
 }

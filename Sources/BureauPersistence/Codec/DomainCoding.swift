@@ -20,7 +20,7 @@ extension BinaryWriter {
 
     /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?,
     /// then the fields of the key lifecycle, appended only when the key has them (so a key without them
-    /// has the bytes it always had): expiresAt?.
+    /// has the bytes it always had): expiresAt?, scope (a byte: 0 full, 1 read).
     public mutating func write(_ key: APIKeyRecord) {
         structure { w in
             w.write(key.id.uuid)
@@ -34,6 +34,7 @@ extension BinaryWriter {
             w.writeOptional(key.revokedAt) { $0.write($1) }
             if key.hasLifecycleFields {
                 w.writeOptional(key.expiresAt) { $0.write($1) }
+                w.write(DomainCodes.code(of: key.scope))
             }
         }
     }
@@ -120,7 +121,9 @@ extension BinaryReader {
                 lastUsedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
                 revokedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
                 // Absent from records written before keys could expire.
-                expiresAt: r.isAtEnd ? nil : try r.readOptional { r throws(CodecError) in try r.readTimestamp() }
+                expiresAt: r.isAtEnd ? nil : try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
+                // Absent from records written before keys had scopes: those are full keys.
+                scope: r.isAtEnd ? .full : try r.readAPIKeyScope()
             )
         }
     }
@@ -178,6 +181,13 @@ extension BinaryReader {
         return status
     }
 
+    /// Reads a key scope code.
+    public mutating func readAPIKeyScope() throws(CodecError) -> APIKeyScope {
+        let offset = position
+        guard let scope = DomainCodes.apiKeyScope(try readByte()) else { throw .invalid(offset: offset, reason: "unknown API key scope") }
+        return scope
+    }
+
     /// Reads a task status code.
     public mutating func readTaskStatus() throws(CodecError) -> TaskStatus {
         let offset = position
@@ -196,6 +206,21 @@ extension BinaryReader {
 /// The stable one-byte codes of the domain enums. They are part of the file format: never renumber,
 /// only add.
 enum DomainCodes {
+    static func code(of scope: APIKeyScope) -> UInt8 {
+        switch scope {
+        case .full: 0
+        case .read: 1
+        }
+    }
+
+    static func apiKeyScope(_ code: UInt8) -> APIKeyScope? {
+        switch code {
+        case 0: .full
+        case 1: .read
+        default: nil
+        }
+    }
+
     static func code(of status: DesktopStatus) -> UInt8 {
         switch status {
         case .running: 0
@@ -244,8 +269,8 @@ enum DomainCodes {
 }
 
 extension APIKeyRecord {
-    /// Whether the record has a field of the key lifecycle (an expiry): such a record is written with them
+    /// Whether the record has a field of the key lifecycle (an expiry, a scope other than `full`): such a record is written with them
     /// appended, and its creation under ``MutationCodec/RecordType/apiKeyCreatedWithLifecycle``, a record
     /// type a version that would drop them refuses instead of reading a key that never expires.
-    public var hasLifecycleFields: Bool { expiresAt != nil }
+    public var hasLifecycleFields: Bool { expiresAt != nil || scope != .full }
 }

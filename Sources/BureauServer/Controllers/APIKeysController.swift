@@ -20,7 +20,7 @@ struct APIKeysController {
     @Sendable func create(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let requester = try context.requester()
         var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
-        let input = NewAPIKey(name: body.string("name"), expiresAt: body.string("expiresAt"))
+        let input = NewAPIKey(name: body.string("name"), expiresAt: body.string("expiresAt"), scope: body.string("scope"))
         try body.throwIfInvalid(adding: input.problems)
         let created = try await operations.createAPIKey(input, by: requester)
         // Its first use then costs no bcrypt: the plaintext is in hand this once.

@@ -60,6 +60,7 @@ struct APIKeyRepresentation: JSONRepresentable {
             json.field("createdAt", key.createdAt)
             json.field("lastUsedAt", lastUsedAt)
             json.field("expiresAt", key.expiresAt)
+            json.field("scope", key.scope.rawValue)
         }
     }
 }
@@ -77,6 +78,7 @@ struct CreatedAPIKeyRepresentation: JSONRepresentable {
             json.field("preview", key.preview)
             json.field("createdAt", key.createdAt)
             json.field("expiresAt", key.expiresAt)
+            json.field("scope", key.scope.rawValue)
         }
     }
 }

@@ -20,6 +20,11 @@ public final class RouteTable: Sendable {
         }
     }
 
+    /// Every route recorded: its path pattern and methods (for tests that must cover every route).
+    public var routes: [(path: String, methods: Set<HTTPRequest.Method>)] {
+        entries.withLock { entries in entries.map { (path: $0.key, methods: $0.value.methods) } }.sorted { $0.path < $1.path }
+    }
+
     /// The methods allowed on `path`, or `nil` when no route matches the path at all.
     public func allowedMethods(for path: String) -> Set<HTTPRequest.Method>? {
         let requested = Self.segments(of: path)

@@ -57,19 +57,22 @@ public struct NewUser: OperationInput {
 
 /// A new API key: a name, and optionally when it expires, as an RFC 3339 time (`expiresAt`) or as a
 /// number of days from its creation (`expiresInDays`, the command line's `--expires-in`), not both.
+/// Its `scope` is `full` (the default) or `read`.
 /// Whether the time lies in the future and within `auth.max_key_lifetime_days` is judged at the commit
 /// (``InputRules/keyExpiry(_:now:maxLifetimeDays:)``), against the time the key is created.
 public struct NewAPIKey: OperationInput {
     public var name: String?
     public var expiresAt: String?
     public var expiresInDays: Int?
-    public init(name: String?, expiresAt: String? = nil, expiresInDays: Int? = nil) {
+    public var scope: String?
+    public init(name: String?, expiresAt: String? = nil, expiresInDays: Int? = nil, scope: String? = nil) {
         self.name = name
         self.expiresAt = expiresAt
         self.expiresInDays = expiresInDays
+        self.scope = scope
     }
 
-    public func checked() -> Result<(name: String, expiry: KeyExpiryRequest?), InvalidInput> {
+    public func checked() -> Result<APIKeyDraft, InvalidInput> {
         var check = InputCheck()
         let name = check.check(name, field: "name", required: true, InputRules.displayName)
         var expiry: KeyExpiryRequest?
@@ -80,8 +83,16 @@ public struct NewAPIKey: OperationInput {
         } else if let days = check.check(expiresInDays, field: "expiresInDays", required: false, InputRules.keyLifetimeDays) {
             expiry = .afterDays(days)
         }
-        return check.result(name.map { (name: $0, expiry: expiry) })
+        let scope: APIKeyScope? = check.check(scope, field: "scope", required: false, InputRules.oneOf)
+        return check.result(name.map { APIKeyDraft(name: $0, expiry: expiry, scope: scope ?? .full) })
     }
+}
+
+/// A new key's checked input.
+public struct APIKeyDraft: Sendable, Hashable {
+    public var name: String
+    public var expiry: KeyExpiryRequest?
+    public var scope: APIKeyScope
 }
 
 /// When a new key is to expire, as its input said it.

@@ -14,7 +14,10 @@ extension Operations {
         // The cheap refusals first, so a request that cannot succeed never pays bcrypt.
         let now = store.now()
         _ = try checkedExpiry(draft.expiry, at: now)
-        try read(by: requester) { state in try requireRoomForKey(of: requester.userID, in: state, at: now) }
+        try read(by: requester) { state in
+            try requireChangeScope(requester, in: state)
+            try requireRoomForKey(of: requester.userID, in: state, at: now)
+        }
         let material = try await minter.mint()
         return CreatedAPIKey(record: try await insertKey(draft, material, by: requester), plaintext: material.plaintext)
     }
@@ -81,7 +84,7 @@ extension Operations {
     }
 
     private func insertKey(
-        _ draft: (name: String, expiry: KeyExpiryRequest?),
+        _ draft: APIKeyDraft,
         _ material: MintedAPIKey,
         by requester: Requester
     ) async throws -> APIKeyRecord {
@@ -99,7 +102,8 @@ extension Operations {
                 secretHash: material.secretHash,
                 lastFour: material.lastFour,
                 createdAt: now,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                scope: draft.scope
             )
             return (.apiKeyCreated(record), record)
         }

@@ -75,13 +75,22 @@ public struct Operations: Sendable {
         }
     }
 
-    /// Commits what `plan` decides after checking the requester's credential inside the same commit.
+    /// Throws ``StoreError/insufficientScope`` when `requester` acts with a `read` key: every commit a user
+    /// makes changes state, so this one rule, on the one path of every user's change, covers them all.
+    func requireChangeScope(_ requester: Requester, in state: borrowing StoreState) throws(StoreError) {
+        guard case .user(let principal) = requester, case .apiKey(let id) = principal.credential else { return }
+        if let key = state.apiKeys[id], !key.scope.allowsChanges { throw StoreError.insufficientScope }
+    }
+
+    /// Commits what `plan` decides after checking the requester's credential (active, and allowed to change
+    /// state) inside the same commit.
     func commit<Output: Sendable>(
         by requester: Requester,
         _ plan: @Sendable (borrowing StoreState, _ sequence: UInt64, _ now: Timestamp) throws -> (Mutation?, Output)
     ) async throws -> Output {
         try await store.commit { state, sequence, now in
             try requireActive(requester, in: state, at: { now })
+            try requireChangeScope(requester, in: state)
             return try plan(state, sequence, now)
         }
     }

@@ -75,6 +75,8 @@ enum Sample {
         revokedLater.lastUsedAt = time(1)
         var expiring = key(4, of: 2)
         expiring.expiresAt = time(40)
+        var reader = key(5, of: 2)
+        reader.scope = .read
         return [
             .userCreated(user(1)),
             .userCreated(user(2)),
@@ -100,6 +102,7 @@ enum Sample {
             .idempotencyExpired(IdempotencyExpiry(at: time(21))),
             // Appended, so that the histories of earlier formats (prefixes of this one) stay as they were.
             .apiKeyCreated(expiring),
+            .apiKeyCreated(reader),
         ]
     }
 
