@@ -18,7 +18,8 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         lastUsedAt: Timestamp? = nil,
         revokedAt: Timestamp? = nil,
         expiresAt: Timestamp? = nil,
-        scope: APIKeyScope = .full
+        scope: APIKeyScope = .full,
+        isRolled: Bool = false
     ) {
         packed = PackedAPIKey.make(
             PackedAPIKeyFields(
@@ -29,7 +30,7 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
                 revokedAt: revokedAt,
                 expiresAt: expiresAt,
                 scope: scope
-            ),
+            ).rolled(isRolled),
             name: name,
             lookupID: lookupID,
             secretHash: secretHash,
@@ -97,6 +98,13 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         set { packed = packed.replacingFields { $0.scope = newValue } }
     }
 
+    /// Whether the key was rolled (``Operations/rollAPIKey(_:_:by:)``): a successor replaced it and it
+    /// expires at the end of the grace period; it cannot be rolled again.
+    public var isRolled: Bool {
+        get { packed.fields.isRolled }
+        set { packed = packed.replacingFields { $0.isRolled = newValue } }
+    }
+
     /// `true` until the key is revoked (an expired key stays active in this sense: see ``isUsable(at:)``).
     public var isActive: Bool { packed.fields.isActive }
 
@@ -134,7 +142,7 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
 
     /// The same keys as the struct of plain fields this type replaced, so exports keep their shape.
     private enum CodingKeys: String, CodingKey {
-        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt, expiresAt, scope
+        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt, expiresAt, scope, rolled
     }
 
     public init(from decoder: any Decoder) throws {
@@ -150,7 +158,8 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
             lastUsedAt: try container.decodeIfPresent(Timestamp.self, forKey: .lastUsedAt),
             revokedAt: try container.decodeIfPresent(Timestamp.self, forKey: .revokedAt),
             expiresAt: try container.decodeIfPresent(Timestamp.self, forKey: .expiresAt),
-            scope: try container.decodeIfPresent(APIKeyScope.self, forKey: .scope) ?? .full
+            scope: try container.decodeIfPresent(APIKeyScope.self, forKey: .scope) ?? .full,
+            isRolled: try container.decodeIfPresent(Bool.self, forKey: .rolled) ?? false
         )
     }
 
@@ -168,5 +177,6 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         try container.encodeIfPresent(expiresAt, forKey: .expiresAt)
         // Absent for a full key, so the records of before scopes keep their shape.
         if scope != .full { try container.encode(scope, forKey: .scope) }
+        if isRolled { try container.encode(true, forKey: .rolled) }
     }
 }

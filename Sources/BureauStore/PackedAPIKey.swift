@@ -18,6 +18,7 @@ struct PackedAPIKeyFields: Hashable {
     private static let lastUsedBit: UInt8 = 1
     private static let revokedBit: UInt8 = 2
     private static let expiresBit: UInt8 = 4
+    private static let rolledBit: UInt8 = 8
 
     init(
         id: APIKeyID,
@@ -62,6 +63,19 @@ struct PackedAPIKeyFields: Hashable {
     /// this runs on every request that presents a key.
     func hasExpired(at now: Timestamp) -> Bool {
         presence & Self.expiresBit != 0 && now.millisecondsSinceEpoch >= expiresAtMilliseconds
+    }
+
+    /// These fields with `isRolled` set to `rolled`.
+    func rolled(_ rolled: Bool) -> PackedAPIKeyFields {
+        var copy = self
+        copy.isRolled = rolled
+        return copy
+    }
+
+    /// Whether the key was rolled: a successor replaced it, and it expires at the end of the grace period.
+    var isRolled: Bool {
+        get { presence & Self.rolledBit != 0 }
+        set { presence = newValue ? presence | Self.rolledBit : presence & ~Self.rolledBit }
     }
 
     /// `true` while `revokedAt` is absent.

@@ -89,6 +89,12 @@ extension StoreState {
             guard activeKeyIDsByLookup[key.lookupID] == nil else { throw fail("lookup id in use") }
         case .apiKeyRevoked(let revocation):
             guard apiKeys[revocation.id]?.isActive == true else { throw fail("no active key \(revocation.id)") }
+        case .apiKeyRolled(let roll):
+            guard let key = apiKeys[roll.id], key.isActive, !key.isRolled else { throw fail("no active unrolled key \(roll.id)") }
+            let successor = roll.successor
+            guard successor.userID == key.userID, successor.isActive, !successor.isRolled else { throw fail("successor does not match") }
+            guard apiKeys[successor.id] == nil else { throw fail("key \(successor.id) exists") }
+            guard activeKeyIDsByLookup[successor.lookupID] == nil else { throw fail("lookup id in use") }
         case .apiKeysUsed(let uses):
             for use in uses where apiKeys[use.id] == nil { throw fail("unknown key \(use.id)") }
         case .desktopCreated(let desktop):
@@ -147,6 +153,13 @@ extension StoreState {
             activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
             // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
             if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
+        case .apiKeyRolled(let roll):
+            apiKeys[roll.id]?.expiresAt = roll.expiresAt
+            apiKeys[roll.id]?.isRolled = true
+            let successor = roll.successor
+            apiKeys[successor.id] = successor
+            activeKeyIDsByLookup[successor.lookupID] = successor.id
+            activeKeyIDsByUser[successor.userID, default: []].append(successor.id)
         case .apiKeysUsed(let uses):
             for use in uses {
                 if let previous = apiKeys[use.id]?.lastUsedAt, previous >= use.at { continue }

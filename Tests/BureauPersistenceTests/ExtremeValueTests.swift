@@ -35,6 +35,10 @@ struct ExtremeValueTests {
             var (a, b, c, d) = (key, key, key, key)
             (a.createdAt, b.lastUsedAt, c.revokedAt, d.expiresAt) = (t, t, t, t)
             return [a, b, c, d].map { .apiKeyCreated($0) }
+        case .apiKeyRolled(let roll):
+            var (a, b, c) = (roll, roll, roll)
+            (a.expiresAt, b.at, c.successor.createdAt) = (t, t, t)
+            return [a, b, c].map { .apiKeyRolled($0) }
         case .apiKeyRevoked(var revocation):
             revocation.at = t
             return [.apiKeyRevoked(revocation)]

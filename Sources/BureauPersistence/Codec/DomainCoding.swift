@@ -20,7 +20,7 @@ extension BinaryWriter {
 
     /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?,
     /// then the fields of the key lifecycle, appended only when the key has them (so a key without them
-    /// has the bytes it always had): expiresAt?, scope (a byte: 0 full, 1 read).
+    /// has the bytes it always had): expiresAt?, scope (a byte: 0 full, 1 read), flags (a byte: 1 rolled).
     public mutating func write(_ key: APIKeyRecord) {
         structure { w in
             w.write(key.id.uuid)
@@ -35,6 +35,7 @@ extension BinaryWriter {
             if key.hasLifecycleFields {
                 w.writeOptional(key.expiresAt) { $0.write($1) }
                 w.write(DomainCodes.code(of: key.scope))
+                w.write(UInt8(key.isRolled ? 1 : 0))
             }
         }
     }
@@ -123,7 +124,8 @@ extension BinaryReader {
                 // Absent from records written before keys could expire.
                 expiresAt: r.isAtEnd ? nil : try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
                 // Absent from records written before keys had scopes: those are full keys.
-                scope: r.isAtEnd ? .full : try r.readAPIKeyScope()
+                scope: r.isAtEnd ? .full : try r.readAPIKeyScope(),
+                isRolled: r.isAtEnd ? false : try r.readKeyFlags()
             )
         }
     }
@@ -186,6 +188,14 @@ extension BinaryReader {
         let offset = position
         guard let scope = DomainCodes.apiKeyScope(try readByte()) else { throw .invalid(offset: offset, reason: "unknown API key scope") }
         return scope
+    }
+
+    /// Reads a key's flags byte: whether it was rolled (any other bit set is refused).
+    public mutating func readKeyFlags() throws(CodecError) -> Bool {
+        let offset = position
+        let flags = try readByte()
+        guard flags <= 1 else { throw .invalid(offset: offset, reason: "unknown API key flags") }
+        return flags == 1
     }
 
     /// Reads a task status code.
@@ -272,5 +282,5 @@ extension APIKeyRecord {
     /// Whether the record has a field of the key lifecycle (an expiry, a scope other than `full`): such a record is written with them
     /// appended, and its creation under ``MutationCodec/RecordType/apiKeyCreatedWithLifecycle``, a record
     /// type a version that would drop them refuses instead of reading a key that never expires.
-    public var hasLifecycleFields: Bool { expiresAt != nil || scope != .full }
+    public var hasLifecycleFields: Bool { expiresAt != nil || scope != .full || isRolled }
 }

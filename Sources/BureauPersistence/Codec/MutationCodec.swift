@@ -25,6 +25,8 @@ public enum MutationCodec {
         /// A key created with fields of the key lifecycle (an expiry): the same payload as `apiKeyCreated`
         /// with them appended. A key without them is still written as `apiKeyCreated`.
         case apiKeyCreatedWithLifecycle = 15
+        /// A key rolled: its id, its new expiry, the time, then its successor's record.
+        case apiKeyRolled = 16
     }
 
     /// The record type and payload of `mutation`.
@@ -42,6 +44,12 @@ public enum MutationCodec {
             type = .apiKeyRevoked
             w.write(revocation.id.uuid)
             w.write(revocation.at)
+        case .apiKeyRolled(let roll):
+            type = .apiKeyRolled
+            w.write(roll.id.uuid)
+            w.write(roll.expiresAt)
+            w.write(roll.at)
+            w.write(roll.successor)
         case .apiKeysUsed(let uses):
             type = .apiKeysUsed
             w.writeVarint(UInt64(uses.count))
@@ -107,6 +115,11 @@ public enum MutationCodec {
             return .apiKeyCreated(try r.readAPIKeyRecord())
         case .apiKeyRevoked:
             return .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .apiKeyRolled:
+            let id = APIKeyID(uuid: try r.readUUID())
+            let expiresAt = try r.readTimestamp()
+            let at = try r.readTimestamp()
+            return .apiKeyRolled(APIKeyRoll(id: id, expiresAt: expiresAt, successor: try r.readAPIKeyRecord(), at: at))
         case .apiKeysUsed:
             let count = try r.readCount(minimumSize: 2)
             var uses: [APIKeyUse] = []

@@ -100,6 +100,10 @@ public final class ActivityHub: Sendable {
         if case .apiKeyRevoked(let revocation) = committed.mutation {
             closeStreams(authenticatedBy: .apiKey(revocation.id))
         }
+        // A roll without grace ends the old key at once; with grace, the heartbeat closes its streams.
+        if case .apiKeyRolled(let roll) = committed.mutation, roll.expiresAt <= roll.at {
+            closeStreams(authenticatedBy: .apiKey(roll.id))
+        }
     }
 
     /// Delivers, in order, the events of every pending commit up to `sequence`, now durable.

@@ -88,6 +88,18 @@ public struct NewAPIKey: OperationInput {
     }
 }
 
+/// The roll of a key: how long the old key keeps working (`graceSeconds`, required).
+public struct APIKeyRollRequest: OperationInput {
+    public var graceSeconds: Int?
+    public init(graceSeconds: Int?) { self.graceSeconds = graceSeconds }
+
+    public func checked() -> Result<Int, InvalidInput> {
+        var check = InputCheck()
+        let grace = check.check(graceSeconds, field: "graceSeconds", required: true, InputRules.rollGraceSeconds)
+        return check.result(grace)
+    }
+}
+
 /// A new key's checked input.
 public struct APIKeyDraft: Sendable, Hashable {
     public var name: String

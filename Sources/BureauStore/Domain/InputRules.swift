@@ -53,6 +53,14 @@ public enum InputRules {
     /// Days a key may be given to live (`--expires-in`, `auth.max_key_lifetime_days`): up to 100 years.
     public static let keyLifetimeDays = 1...36_500
 
+    /// The grace period of a roll, in seconds: up to 7 days.
+    public static let rollGraceSeconds = 0...604_800
+
+    /// A roll's grace period: 0 to 604,800 seconds.
+    public static func rollGraceSeconds(_ seconds: Int) -> Result<Int, RuleViolation> {
+        rollGraceSeconds.contains(seconds) ? .success(seconds) : .failure(RuleViolation("must be a number of seconds from 0 to 604800"))
+    }
+
     /// A time in RFC 3339 (`2026-11-22T10:00:00Z`, with or without fractional seconds, `Z` or an offset).
     public static func time(_ raw: String) -> Result<Timestamp, RuleViolation> {
         guard let time = Timestamp(anyRFC3339: raw) else {

@@ -64,6 +64,73 @@ extension Operations {
         }
     }
 
+    /// Rolls one of the requester's keys: a new key (returned with its plaintext, this once) of the same
+    /// name and scope replaces it, and the old key expires `graceSeconds` from now (or at its own expiry if
+    /// that comes first). An unknown, revoked or expired key is 404, another user's 403, a key already rolled
+    /// 409 `api_key_expiring`; with a grace period the successor needs room under `auth.max_keys_per_user`.
+    /// The successor keeps the old key's lifetime (from its creation to its expiry) when it had one, capped
+    /// by `auth.max_key_lifetime_days`. All of it is checked again in the commit, after bcrypt.
+    public func rollAPIKey(_ id: String, _ input: APIKeyRollRequest, by requester: Requester) async throws -> CreatedAPIKey {
+        let grace = try input.validated()
+        let keyID = APIKeyID(id)
+        try read(by: requester) { state in
+            try requireChangeScope(requester, in: state)
+            _ = try rollable(keyID, of: requester, grace: grace, in: state, at: store.now())
+        }
+        let material = try await minter.mint()
+        let record = try await commit(by: requester) { state, _, now in
+            let key = try rollable(keyID, of: requester, grace: grace, in: state, at: now)
+            guard state.activeKey(lookupID: material.lookupID) == nil else {
+                throw StoreError.conflict(code: "conflict", detail: "Key id collision; retry.")
+            }
+            var successorExpiry: Timestamp?
+            if let expiresAt = key.expiresAt {
+                var lifetime = expiresAt.millisecondsSinceEpoch - key.createdAt.millisecondsSinceEpoch
+                if let days = policy.maxKeyLifetimeDays { lifetime = min(lifetime, Int64(days) * InputRules.millisecondsPerDay) }
+                successorExpiry = now.adding(milliseconds: max(lifetime, 1))
+            } else {
+                successorExpiry = try checkedExpiry(nil, at: now)
+            }
+            let successor = APIKeyRecord(
+                id: .random(),
+                userID: key.userID,
+                name: key.name,
+                lookupID: material.lookupID,
+                secretHash: material.secretHash,
+                lastFour: material.lastFour,
+                createdAt: now,
+                expiresAt: successorExpiry,
+                scope: key.scope
+            )
+            let graceEnd = now.adding(milliseconds: Int64(grace) * 1000)
+            let oldExpiry = key.expiresAt.map { min($0, graceEnd) } ?? graceEnd
+            return (.apiKeyRolled(APIKeyRoll(id: key.id, expiresAt: oldExpiry, successor: successor, at: now)), successor)
+        }
+        return CreatedAPIKey(record: record, plaintext: material.plaintext)
+    }
+
+    /// The key `id` if the requester may roll it at `now`: 404 unless it exists, is active and has not
+    /// expired; 403 unless it is the requester's; 409 if it was rolled already; 409 at the key cap when the
+    /// grace period keeps both keys usable.
+    private func rollable(
+        _ id: APIKeyID?,
+        of requester: Requester,
+        grace: Int,
+        in state: borrowing StoreState,
+        at now: Timestamp
+    ) throws(StoreError) -> APIKeyRecord {
+        guard let id, let key = state.apiKeys[id], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
+        guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
+        guard !key.isRolled else {
+            throw StoreError.conflict(
+                code: "api_key_expiring",
+                detail: "API key \(id) was rolled already and expires at the end of its grace period."
+            )
+        }
+        if grace > 0 { try requireRoomForKey(of: requester.userID, in: state, at: now) }
+        return key
+    }
+
     /// The requester's active keys (neither revoked nor expired), oldest first.
     public func activeAPIKeys(by requester: Requester) throws -> [APIKeyRecord] {
         let now = store.now()

@@ -34,6 +34,14 @@ enum Sample {
         )
     }
 
+    /// The successor of `key` in a roll.
+    static func rolledTo(_ key: APIKeyRecord) -> APIKeyRecord {
+        var successor = Sample.key(6, of: 2)
+        successor.scope = key.scope
+        successor.name = key.name
+        return successor
+    }
+
     static func desktop(_ n: UInt64, of user: UInt64, ordinal: UInt64) -> Desktop {
         Desktop(
             id: DesktopID(uuid: uuid(3, n)),
@@ -103,6 +111,7 @@ enum Sample {
             // Appended, so that the histories of earlier formats (prefixes of this one) stay as they were.
             .apiKeyCreated(expiring),
             .apiKeyCreated(reader),
+            .apiKeyRolled(APIKeyRoll(id: reader.id, expiresAt: time(60), successor: rolledTo(reader), at: time(30))),
         ]
     }
 
