@@ -87,6 +87,9 @@ public struct BureauServices: Sendable {
                 SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
             ],
             queryKeyRoute: ActivityController.streamPath,
+            // A ticket lets a read key open the stream: it changes nothing a read key could not read.
+            readScopeChangeRoutes: [ActivityController.ticketsPath],
+            now: { [store] in store.now() },
             metrics: accessMetrics
         )
         let hub = ActivityHub(
@@ -137,7 +140,8 @@ public func buildRouter(_ services: BureauServices, routes: RouteTable = RouteTa
         atPath: "/api/mission-control/tasks"
     )
     recording.addRoutes(
-        ActivityController(store: services.store, operations: services.operations, hub: services.activity).endpoints,
+        ActivityController(store: services.store, operations: services.operations, hub: services.activity, tickets: services.gate.tickets)
+            .endpoints,
         atPath: "/api/mission-control/activity"
     )
     return router

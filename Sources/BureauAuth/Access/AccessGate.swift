@@ -35,6 +35,11 @@ public final class AccessGate: Sendable {
     /// Routes a `read` key may use with a state-changing method, although they change nothing a key could
     /// not read (a ticket for the activity stream). Every other state-changing route refuses such a key.
     public let readScopeChangeRoutes: Set<String>
+    /// Single-use tickets for the stream (``StreamTickets``): on the query-key route, a ticket stands for
+    /// the credential that made it.
+    public let tickets: StreamTickets
+    /// The time tickets are judged at (the store's clock).
+    private let now: @Sendable () -> Timestamp
     /// Most bcrypt checks under way at once, server-wide.
     public let maxKeyChecks: Int
     /// Most bcrypt checks under way at once for one client.
@@ -52,8 +57,12 @@ public final class AccessGate: Sendable {
         publicRoutes: Set<String>,
         queryKeyRoute: String,
         readScopeChangeRoutes: Set<String> = [],
+        tickets: StreamTickets = StreamTickets(),
+        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
         metrics: AccessMetrics = AccessMetrics()
     ) {
+        self.tickets = tickets
+        self.now = now
         self.readScopeChangeRoutes = readScopeChangeRoutes
         self.metrics = metrics
         self.verifier = verifier
@@ -78,6 +87,11 @@ public final class AccessGate: Sendable {
     /// ``completeKeyCheck(_:)``.
     public func decide(_ request: AccessRequest) -> AccessStep {
         guard let key = request.apiKey else {
+            if let ticket = request.ticket {
+                // Used up whatever follows: a refused request does not leave it for another try.
+                let principal = tickets.redeem(ticket, at: now())
+                return .decided(conclude(request, principal.map { .principal($0) } ?? .invalidTicket))
+            }
             return .decided(conclude(request, sessionFinding(request)))
         }
         // 1. A blocked client's key is not looked at.
@@ -165,6 +179,8 @@ public final class AccessGate: Sendable {
         case invalidKey
         /// A session cookie (no key) that did not authenticate.
         case invalidSession
+        /// A stream ticket that is unknown, used or expired.
+        case invalidTicket
         /// No credentials.
         case none
         /// Refused before the credentials were judged.
@@ -235,6 +251,8 @@ public final class AccessGate: Sendable {
             return AccessVerdict(.refused(refusal), rateLimit: decision)
         case .invalidKey:
             return AccessVerdict(.refused(.unauthenticated(keyPresented: true, clearCookie: false)), rateLimit: decision)
+        case .invalidTicket:
+            return AccessVerdict(.refused(.unauthenticated(keyPresented: false, clearCookie: false)), rateLimit: decision)
         case .invalidSession, .none:
             // A public route admits a request without valid credentials: a stale cookie is no obstacle to
             // signing in again, which is what it is for.

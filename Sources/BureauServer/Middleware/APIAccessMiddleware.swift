@@ -42,7 +42,10 @@ struct APIAccessMiddleware: RouterMiddleware {
         if access.apiKey == nil, gate.acceptsKeyInQuery(route: route) {
             access.apiKey = APIKeyAuthentication.presentedQueryKey(in: request.uri)
         }
-        if access.apiKey == nil, let value = cookie.value(in: request.headers) {
+        if access.apiKey == nil, gate.acceptsKeyInQuery(route: route), let ticket = request.uri.queryParameters["ticket"] {
+            access.ticket = ticket
+        }
+        if access.apiKey == nil, access.ticket == nil, let value = cookie.value(in: request.headers) {
             access.sessionCookie = value
             access.fetchSite = request.headers[.secFetchSite].map { Substring($0) }
             access.origin = request.headers[.origin].map { Substring($0) }
