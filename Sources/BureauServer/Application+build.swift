@@ -85,6 +85,7 @@ public struct BureauServices: Sendable {
             origin: CrossSiteRequestCheck(publicOrigin: settings.origin),
             publicRoutes: [
                 SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
+                APIKeysController.reportPath,
             ],
             queryKeyRoute: ActivityController.streamPath,
             // A ticket lets a read key open the stream: it changes nothing a read key could not read.

@@ -9,6 +9,8 @@ public enum Mutation: Hashable, Sendable, Codable {
     case apiKeyRevoked(APIKeyRevocation)
     /// A key replaced by a successor (same user, name and scope) and set to expire after a grace period.
     case apiKeyRolled(APIKeyRoll)
+    /// A key revoked because someone reported it leaked (``Operations/revokeLeakedKey(_:)``).
+    case apiKeyLeaked(APIKeyRevocation)
     /// Persists `lastUsedAt` of keys, batched; the in-memory value moves on every request.
     case apiKeysUsed([APIKeyUse])
     case desktopCreated(Desktop)
@@ -35,6 +37,7 @@ public enum Mutation: Hashable, Sendable, Codable {
         case .apiKeyCreated: "api_key.created"
         case .apiKeyRevoked: "api_key.revoked"
         case .apiKeyRolled: "api_key.rolled"
+        case .apiKeyLeaked: "api_key.leaked"
         case .apiKeysUsed: "api_key.used"
         case .desktopCreated: "desktop.created"
         case .desktopUpdated: "desktop.updated"

@@ -87,7 +87,7 @@ extension StoreState {
             guard users[key.userID] != nil else { throw fail("unknown user \(key.userID)") }
             guard apiKeys[key.id] == nil else { throw fail("key \(key.id) exists") }
             guard activeKeyIDsByLookup[key.lookupID] == nil else { throw fail("lookup id in use") }
-        case .apiKeyRevoked(let revocation):
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             guard apiKeys[revocation.id]?.isActive == true else { throw fail("no active key \(revocation.id)") }
         case .apiKeyRolled(let roll):
             guard let key = apiKeys[roll.id], key.isActive, !key.isRolled else { throw fail("no active unrolled key \(roll.id)") }
@@ -144,7 +144,7 @@ extension StoreState {
                 activeKeyIDsByLookup[key.lookupID] = key.id
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
             }
-        case .apiKeyRevoked(let revocation):
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             guard var key = apiKeys[revocation.id] else { return [] }
             key.revokedAt = revocation.at
             apiKeys[key.id] = key

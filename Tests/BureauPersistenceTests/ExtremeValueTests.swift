@@ -42,6 +42,9 @@ struct ExtremeValueTests {
         case .apiKeyRevoked(var revocation):
             revocation.at = t
             return [.apiKeyRevoked(revocation)]
+        case .apiKeyLeaked(var revocation):
+            revocation.at = t
+            return [.apiKeyLeaked(revocation)]
         case .apiKeysUsed(let uses):
             return each(uses) { $0.at = t }.map { .apiKeysUsed($0) }
         case .desktopCreated(let desktop):

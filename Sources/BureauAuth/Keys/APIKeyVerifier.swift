@@ -49,8 +49,11 @@ public final class APIKeyVerifier: Sendable {
         self.verifiedDigests = Mutex([:])
         self.usage = KeyUsageRecorder(store: store)
         store.observe { [weak self] committed in
-            if case .apiKeyRevoked(let revocation) = committed.mutation {
+            switch committed.mutation {
+            case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
                 _ = self?.verifiedDigests.withLock { $0.removeValue(forKey: revocation.id) }
+            default:
+                break
             }
         }
     }
@@ -182,6 +185,19 @@ public final class APIKeyVerifier: Sendable {
     /// Whether the key may change state (its scope is `full`). Asked only for state-changing requests.
     public func allowsChanges(keyID: APIKeyID) -> Bool {
         store.read { $0.apiKeys[keyID]?.scope.allowsChanges ?? false }
+    }
+
+    /// The id of the usable key that `candidate` is, for a leak report: `nil` without any lookup for a
+    /// string of the wrong shape or checksum, `nil` without bcrypt for a lookup id no usable key has; else
+    /// the cached digest, or bcrypt, decides. Records no use of the key and counts no failure.
+    public func usableKey(matching candidate: some StringProtocol) async -> APIKeyID? {
+        guard let key = APIKeyFormat.parse(candidate) else { return nil }
+        let now = store.now()
+        guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }), !record.hasExpired(at: now) else { return nil }
+        let digest = Self.digest(of: key)
+        if let cached = verifiedDigests.withLock({ $0[record.id] }) { return cached == digest ? record.id : nil }
+        guard (try? await hasher.verify(key, hash: record.secretHash)) == true else { return nil }
+        return record.id
     }
 
     /// Number of keys currently recognised without bcrypt (for tests and metrics).

@@ -27,6 +27,8 @@ public enum MutationCodec {
         case apiKeyCreatedWithLifecycle = 15
         /// A key rolled: its id, its new expiry, the time, then its successor's record.
         case apiKeyRolled = 16
+        /// A key revoked as reported leaked: the payload of `apiKeyRevoked`.
+        case apiKeyLeaked = 17
     }
 
     /// The record type and payload of `mutation`.
@@ -42,6 +44,10 @@ public enum MutationCodec {
             w.write(key)
         case .apiKeyRevoked(let revocation):
             type = .apiKeyRevoked
+            w.write(revocation.id.uuid)
+            w.write(revocation.at)
+        case .apiKeyLeaked(let revocation):
+            type = .apiKeyLeaked
             w.write(revocation.id.uuid)
             w.write(revocation.at)
         case .apiKeyRolled(let roll):
@@ -115,6 +121,8 @@ public enum MutationCodec {
             return .apiKeyCreated(try r.readAPIKeyRecord())
         case .apiKeyRevoked:
             return .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .apiKeyLeaked:
+            return .apiKeyLeaked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
         case .apiKeyRolled:
             let id = APIKeyID(uuid: try r.readUUID())
             let expiresAt = try r.readTimestamp()

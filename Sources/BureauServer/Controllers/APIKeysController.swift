@@ -15,6 +15,7 @@ struct APIKeysController {
         routes.get(use: list)
         routes.delete("{id}", use: revoke)
         routes.post("{id}/roll", use: roll)
+        routes.post("report", use: report)
         return routes
     }
 
@@ -53,6 +54,34 @@ struct APIKeysController {
         )
     }
 
+    /// `POST /api/auth/api-keys/report {"keys": [...]}`, without credentials: 202 `{"status": "received"}`
+    /// whatever the strings are (a malformed body is 400, before anything is looked at). The candidates
+    /// are judged after the answer, so neither its content nor its timing says whether any matched: a
+    /// string of the wrong shape or checksum is dropped without a lookup, an unknown lookup id without
+    /// bcrypt, and every usable key among them is revoked (``Operations/revokeLeakedKey(_:)``), its owner
+    /// told by an `api_key.leaked` event.
+    @Sendable func report(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        var body = try await JSONRequestBody.read(request, limit: min(settings.maxBodyBytes, Self.reportBodyBytes))
+        let input = LeakReport(keys: body.strings("keys"))
+        try body.throwIfInvalid(adding: input.problems)
+        guard case .success(let candidates) = input.checked() else { throw APIError.invalidField("keys", "is invalid") }
+        let (operations, verifier) = (operations, verifier)
+        Task {
+            for candidate in candidates {
+                guard let id = await verifier.usableKey(matching: candidate) else { continue }
+                _ = try? await operations.revokeLeakedKey(id)
+            }
+        }
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        return JSONResponse.make(LeakReportReceipt(), status: .accepted, headers: headers)
+    }
+
+    /// The largest body a leak report may have (20 candidates of 200 bytes, quoted, with room).
+    static let reportBodyBytes = 16_384
+    /// The report's route, which needs no credentials.
+    static let reportPath = "/api/auth/api-keys/report"
+
     @Sendable func list(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let keys = try operations.activeAPIKeys(by: try context.requester())
         let items = keys.map { APIKeyRepresentation($0, lastUsedAt: verifier.usage.lastUsed($0)) }
@@ -62,5 +91,12 @@ struct APIKeysController {
     @Sendable func revoke(_ request: Request, context: BureauRequestContext) async throws -> Response {
         try await operations.revokeAPIKey(try context.parameters.require("id"), by: try context.requester())
         return JSONResponse.noContent()
+    }
+}
+
+/// The one answer to every leak report.
+struct LeakReportReceipt: JSONRepresentable {
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in json.field("status", "received") }
     }
 }

@@ -49,6 +49,27 @@ struct JSONRequestBody {
         }
     }
 
+    /// An array of strings as sent, `nil` when absent; anything else is recorded as a problem naming the field.
+    mutating func strings(_ name: String) -> [String]? {
+        switch fields[name] {
+        case nil:
+            return nil
+        case .array(let values)?:
+            var strings: [String] = []
+            for value in values {
+                guard case .string(let string) = value else {
+                    fail(name, "must be an array of strings")
+                    return nil
+                }
+                strings.append(string)
+            }
+            return strings
+        case let other?:
+            fail(name, "must be an array of strings, not \(other.typeName)")
+            return nil
+        }
+    }
+
     /// An integer field as sent, `nil` when absent. A number with a fraction, out of `Int`'s range, or any
     /// other JSON type is recorded as a problem naming the field.
     mutating func integer(_ name: String) -> Int? {

@@ -97,8 +97,11 @@ public final class ActivityHub: Sendable {
         if !committed.events.isEmpty {
             state.withLock { $0.pending.append(committed) }
         }
-        if case .apiKeyRevoked(let revocation) = committed.mutation {
+        switch committed.mutation {
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             closeStreams(authenticatedBy: .apiKey(revocation.id))
+        default:
+            break
         }
         // A roll without grace ends the old key at once; with grace, the heartbeat closes its streams.
         if case .apiKeyRolled(let roll) = committed.mutation, roll.expiresAt <= roll.at {

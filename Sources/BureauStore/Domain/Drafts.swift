@@ -100,6 +100,18 @@ public struct APIKeyRollRequest: OperationInput {
     }
 }
 
+/// A leak report: the strings someone found (`keys`), any of which may be a key.
+public struct LeakReport: OperationInput {
+    public var keys: [String]?
+    public init(keys: [String]?) { self.keys = keys }
+
+    public func checked() -> Result<[String], InvalidInput> {
+        var check = InputCheck()
+        let keys = check.check(keys, field: "keys", required: true, InputRules.leakReportCandidates)
+        return check.result(keys)
+    }
+}
+
 /// A new key's checked input.
 public struct APIKeyDraft: Sendable, Hashable {
     public var name: String

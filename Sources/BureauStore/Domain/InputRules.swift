@@ -61,6 +61,21 @@ public enum InputRules {
         rollGraceSeconds.contains(seconds) ? .success(seconds) : .failure(RuleViolation("must be a number of seconds from 0 to 604800"))
     }
 
+    /// How many candidate strings one leak report may hold.
+    public static let leakReportCandidates = 1...20
+    /// The longest candidate string of a leak report, in bytes (a key is 53).
+    public static let leakReportCandidateBytes = 200
+
+    /// The candidates of a leak report: 1 to 20 strings of at most 200 bytes each, duplicates dropped.
+    public static func leakReportCandidates(_ raw: [String]) -> Result<[String], RuleViolation> {
+        guard leakReportCandidates.contains(raw.count) else { return .failure(RuleViolation("must hold 1 to 20 strings")) }
+        guard raw.allSatisfy({ $0.utf8.count <= leakReportCandidateBytes }) else {
+            return .failure(RuleViolation("must hold strings of at most 200 bytes"))
+        }
+        var seen = Set<String>()
+        return .success(raw.filter { seen.insert($0).inserted })
+    }
+
     /// A time in RFC 3339 (`2026-11-22T10:00:00Z`, with or without fractional seconds, `Z` or an offset).
     public static func time(_ raw: String) -> Result<Timestamp, RuleViolation> {
         guard let time = Timestamp(anyRFC3339: raw) else {

@@ -131,6 +131,16 @@ extension Operations {
         return key
     }
 
+    /// Revokes a key someone reported leaked (its plaintext was shown to match), whoever owns it, telling
+    /// the owner with an `api_key.leaked` event. A key revoked or expired meanwhile is left as it is.
+    /// Returns whether it revoked the key.
+    public func revokeLeakedKey(_ id: APIKeyID) async throws -> Bool {
+        try await store.commit { state, _, now -> (Mutation?, Bool) in
+            guard let key = state.apiKeys[id], key.isUsable(at: now) else { return (nil, false) }
+            return (.apiKeyLeaked(APIKeyRevocation(id: id, at: now)), true)
+        }
+    }
+
     /// The requester's active keys (neither revoked nor expired), oldest first.
     public func activeAPIKeys(by requester: Requester) throws -> [APIKeyRecord] {
         let now = store.now()

@@ -112,6 +112,7 @@ enum Sample {
             .apiKeyCreated(expiring),
             .apiKeyCreated(reader),
             .apiKeyRolled(APIKeyRoll(id: reader.id, expiresAt: time(60), successor: rolledTo(reader), at: time(30))),
+            .apiKeyLeaked(APIKeyRevocation(id: APIKeyID(uuid: uuid(2, 6)), at: time(31))),
         ]
     }
 
