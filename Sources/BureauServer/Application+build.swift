@@ -67,7 +67,11 @@ public struct BureauServices: Sendable {
         self.sessions = sessions
         self.operations = Operations(
             store: store,
-            policy: OperationPolicy(maxKeysPerUser: settings.maxKeysPerUser, sessionLifetime: settings.sessionLifetime),
+            policy: OperationPolicy(
+                maxKeysPerUser: settings.maxKeysPerUser,
+                sessionLifetime: settings.sessionLifetime,
+                maxKeyLifetimeDays: settings.maxKeyLifetimeDays
+            ),
             minter: minter ?? hasher,
             sessionLastSeen: { sessions.usage.lastSeen($0) }
         )
@@ -82,8 +86,12 @@ public struct BureauServices: Sendable {
             publicRoutes: [
                 SessionsController.devLoginPath, SessionsController.providersPath, OAuthController.startPath, OAuthController.callbackPath,
                 OpenAPIController.path,
+                APIKeysController.reportPath,
             ],
             queryKeyRoute: ActivityController.streamPath,
+            // A ticket lets a read key open the stream: it changes nothing a read key could not read.
+            readScopeChangeRoutes: [ActivityController.ticketsPath],
+            now: { [store] in store.now() },
             metrics: accessMetrics
         )
         let hub = ActivityHub(
@@ -137,7 +145,8 @@ public func buildRouter(_ services: BureauServices, routes: RouteTable = RouteTa
         atPath: "/api/mission-control/tasks"
     )
     recording.addRoutes(
-        ActivityController(store: services.store, operations: services.operations, hub: services.activity).endpoints,
+        ActivityController(store: services.store, operations: services.operations, hub: services.activity, tickets: services.gate.tickets)
+            .endpoints,
         atPath: "/api/mission-control/activity"
     )
     return router
@@ -196,7 +205,12 @@ public func buildApplication(
         // Idempotency records past their 24 hours leave memory (and so the next snapshot) on the same beat.
         try await operations.expireIdempotencyRecords()
     }
-    let heartbeat = ActivityHeartbeat(hub: services.activity, interval: .seconds(services.settings.heartbeatSeconds), clock: ContinuousClock())
+    let heartbeat = ActivityHeartbeat(
+        hub: services.activity,
+        interval: .seconds(services.settings.heartbeatSeconds),
+        clock: ContinuousClock(),
+        store: services.store
+    )
     // `/metrics` on a listener of its own when `metrics.port` is set (say, on an address only the monitoring reaches).
     var metricsListener: [any Service] = []
     if services.settings.metricsEnabled, services.settings.metricsPort > 0 {

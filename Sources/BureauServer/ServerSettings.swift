@@ -39,6 +39,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var sessionAbsoluteSeconds: Int = 604_800
     /// `auth.max_keys_per_user`: active keys one user may hold (409 beyond).
     public var maxKeysPerUser: Int = 100
+    /// `auth.max_key_lifetime_days`: how far ahead a key's `expiresAt` may lie; `nil` (the key's `0`), no bound.
+    public var maxKeyLifetimeDays: Int?
     /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
     public var keyUsageFlushSeconds: Int = 60
     /// `stream.heartbeat_seconds`: how often open activity streams get a `: keep-alive` comment.

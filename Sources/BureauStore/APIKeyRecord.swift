@@ -16,10 +16,21 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         lastFour: String,
         createdAt: Timestamp,
         lastUsedAt: Timestamp? = nil,
-        revokedAt: Timestamp? = nil
+        revokedAt: Timestamp? = nil,
+        expiresAt: Timestamp? = nil,
+        scope: APIKeyScope = .full,
+        isRolled: Bool = false
     ) {
         packed = PackedAPIKey.make(
-            PackedAPIKeyFields(id: id, userID: userID, createdAt: createdAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt),
+            PackedAPIKeyFields(
+                id: id,
+                userID: userID,
+                createdAt: createdAt,
+                lastUsedAt: lastUsedAt,
+                revokedAt: revokedAt,
+                expiresAt: expiresAt,
+                scope: scope
+            ).rolled(isRolled),
             name: name,
             lookupID: lookupID,
             secretHash: secretHash,
@@ -75,8 +86,33 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         set { packed = packed.replacingFields { $0.revokedAt = newValue } }
     }
 
-    /// `true` until the key is revoked.
+    /// When the key stops working, if it ever does: from this instant on it is refused like a revoked key.
+    public var expiresAt: Timestamp? {
+        get { packed.fields.expiresAt }
+        set { packed = packed.replacingFields { $0.expiresAt = newValue } }
+    }
+
+    /// What the key may do: `read` keys change nothing.
+    public var scope: APIKeyScope {
+        get { packed.fields.scope }
+        set { packed = packed.replacingFields { $0.scope = newValue } }
+    }
+
+    /// Whether the key was rolled (``Operations/rollAPIKey(_:_:by:)``): a successor replaced it and it
+    /// expires at the end of the grace period; it cannot be rolled again.
+    public var isRolled: Bool {
+        get { packed.fields.isRolled }
+        set { packed = packed.replacingFields { $0.isRolled = newValue } }
+    }
+
+    /// `true` until the key is revoked (an expired key stays active in this sense: see ``isUsable(at:)``).
     public var isActive: Bool { packed.fields.isActive }
+
+    /// Whether `now` has reached the key's `expiresAt`.
+    public func hasExpired(at now: Timestamp) -> Bool { packed.fields.hasExpired(at: now) }
+
+    /// Not revoked and not expired at `now`: the key authenticates, shows in listings and counts toward the cap.
+    public func isUsable(at now: Timestamp) -> Bool { isActive && !hasExpired(at: now) }
 
     /// The masked form shown in listings, e.g. `lb_k_...9f3a`.
     public var preview: String { "lb_k_..." + lastFour }
@@ -106,7 +142,7 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
 
     /// The same keys as the struct of plain fields this type replaced, so exports keep their shape.
     private enum CodingKeys: String, CodingKey {
-        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt
+        case id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt, revokedAt, expiresAt, scope, rolled
     }
 
     public init(from decoder: any Decoder) throws {
@@ -120,7 +156,10 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
             lastFour: try container.decode(String.self, forKey: .lastFour),
             createdAt: try container.decode(Timestamp.self, forKey: .createdAt),
             lastUsedAt: try container.decodeIfPresent(Timestamp.self, forKey: .lastUsedAt),
-            revokedAt: try container.decodeIfPresent(Timestamp.self, forKey: .revokedAt)
+            revokedAt: try container.decodeIfPresent(Timestamp.self, forKey: .revokedAt),
+            expiresAt: try container.decodeIfPresent(Timestamp.self, forKey: .expiresAt),
+            scope: try container.decodeIfPresent(APIKeyScope.self, forKey: .scope) ?? .full,
+            isRolled: try container.decodeIfPresent(Bool.self, forKey: .rolled) ?? false
         )
     }
 
@@ -135,5 +174,9 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encodeIfPresent(lastUsedAt, forKey: .lastUsedAt)
         try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
+        try container.encodeIfPresent(expiresAt, forKey: .expiresAt)
+        // Absent for a full key, so the records of before scopes keep their shape.
+        if scope != .full { try container.encode(scope, forKey: .scope) }
+        if isRolled { try container.encode(true, forKey: .rolled) }
     }
 }

@@ -7,6 +7,10 @@ public enum Mutation: Hashable, Sendable, Codable {
     case userCreated(User)
     case apiKeyCreated(APIKeyRecord)
     case apiKeyRevoked(APIKeyRevocation)
+    /// A key replaced by a successor (same user, name and scope) and set to expire after a grace period.
+    case apiKeyRolled(APIKeyRoll)
+    /// A key revoked because someone reported it leaked (``Operations/revokeLeakedKey(_:)``).
+    case apiKeyLeaked(APIKeyRevocation)
     /// Persists `lastUsedAt` of keys, batched; the in-memory value moves on every request.
     case apiKeysUsed([APIKeyUse])
     case desktopCreated(Desktop)
@@ -32,6 +36,8 @@ public enum Mutation: Hashable, Sendable, Codable {
         case .userCreated: "user.created"
         case .apiKeyCreated: "api_key.created"
         case .apiKeyRevoked: "api_key.revoked"
+        case .apiKeyRolled: "api_key.rolled"
+        case .apiKeyLeaked: "api_key.leaked"
         case .apiKeysUsed: "api_key.used"
         case .desktopCreated: "desktop.created"
         case .desktopUpdated: "desktop.updated"
@@ -53,6 +59,23 @@ public struct APIKeyRevocation: Hashable, Sendable, Codable {
     public var at: Timestamp
     public init(id: APIKeyID, at: Timestamp) {
         self.id = id
+        self.at = at
+    }
+}
+
+/// The roll of one key: its successor, and when the key itself stops working.
+public struct APIKeyRoll: Hashable, Sendable, Codable {
+    /// The key rolled.
+    public var id: APIKeyID
+    /// When the rolled key expires: the end of the grace period (or its own expiry, if sooner).
+    public var expiresAt: Timestamp
+    /// The new key.
+    public var successor: APIKeyRecord
+    public var at: Timestamp
+    public init(id: APIKeyID, expiresAt: Timestamp, successor: APIKeyRecord, at: Timestamp) {
+        self.id = id
+        self.expiresAt = expiresAt
+        self.successor = successor
         self.at = at
     }
 }

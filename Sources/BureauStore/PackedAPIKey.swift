@@ -1,4 +1,4 @@
-/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 57 bytes, the timestamps as plain
+/// The fixed-size fields of a ``PackedAPIKey``, stored in its header: 66 bytes, the timestamps as plain
 /// milliseconds and one byte saying which optional ones are set.
 struct PackedAPIKeyFields: Hashable {
     var id: APIKeyID
@@ -8,19 +8,35 @@ struct PackedAPIKeyFields: Hashable {
     private var lastUsedAtMilliseconds: Int64
     /// 0 when absent.
     private var revokedAtMilliseconds: Int64
+    /// 0 when absent (a key that never expires).
+    private var expiresAtMilliseconds: Int64
     /// Which of the optional timestamps are set.
     private var presence: UInt8
+    /// What the key may do.
+    var scope: APIKeyScope
 
     private static let lastUsedBit: UInt8 = 1
     private static let revokedBit: UInt8 = 2
+    private static let expiresBit: UInt8 = 4
+    private static let rolledBit: UInt8 = 8
 
-    init(id: APIKeyID, userID: UserID, createdAt: Timestamp, lastUsedAt: Timestamp?, revokedAt: Timestamp?) {
+    init(
+        id: APIKeyID,
+        userID: UserID,
+        createdAt: Timestamp,
+        lastUsedAt: Timestamp?,
+        revokedAt: Timestamp?,
+        expiresAt: Timestamp?,
+        scope: APIKeyScope
+    ) {
         self.id = id
         self.userID = userID
-        (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, presence) = (0, 0, 0, 0)
+        self.scope = scope
+        (createdAtMilliseconds, lastUsedAtMilliseconds, revokedAtMilliseconds, expiresAtMilliseconds, presence) = (0, 0, 0, 0, 0)
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
     }
 
     var createdAt: Timestamp {
@@ -36,6 +52,30 @@ struct PackedAPIKeyFields: Hashable {
     var revokedAt: Timestamp? {
         get { presence & Self.revokedBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: revokedAtMilliseconds) }
         set { Self.store(newValue, in: &revokedAtMilliseconds, bit: Self.revokedBit, of: &presence) }
+    }
+
+    var expiresAt: Timestamp? {
+        get { presence & Self.expiresBit == 0 ? nil : Timestamp(millisecondsSinceEpoch: expiresAtMilliseconds) }
+        set { Self.store(newValue, in: &expiresAtMilliseconds, bit: Self.expiresBit, of: &presence) }
+    }
+
+    /// `true` once `now` reaches `expiresAt`; a key without one never expires. Two loads and a compare:
+    /// this runs on every request that presents a key.
+    func hasExpired(at now: Timestamp) -> Bool {
+        presence & Self.expiresBit != 0 && now.millisecondsSinceEpoch >= expiresAtMilliseconds
+    }
+
+    /// These fields with `isRolled` set to `rolled`.
+    func rolled(_ rolled: Bool) -> PackedAPIKeyFields {
+        var copy = self
+        copy.isRolled = rolled
+        return copy
+    }
+
+    /// Whether the key was rolled: a successor replaced it, and it expires at the end of the grace period.
+    var isRolled: Bool {
+        get { presence & Self.rolledBit != 0 }
+        set { presence = newValue ? presence | Self.rolledBit : presence & ~Self.rolledBit }
     }
 
     /// `true` while `revokedAt` is absent.

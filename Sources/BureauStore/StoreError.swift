@@ -14,6 +14,8 @@ public enum StoreError: Error, Equatable, Sendable {
     /// The credential the request acts with was revoked, ended or expired (possibly while the request was
     /// in flight): nothing was changed.
     case credentialEnded(Credential)
+    /// The credential is a `read` key and the operation would change state: nothing was changed.
+    case insufficientScope
     /// The request does not make sense for the current state (caught before anything was written).
     case invalid(InconsistentMutation)
 }

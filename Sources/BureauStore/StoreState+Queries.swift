@@ -20,9 +20,21 @@ extension StoreState {
         activeKeyIDsByLookup[lookupID].flatMap { apiKeys[$0] }
     }
 
-    /// The user's active keys, oldest first.
+    /// The user's active keys, oldest first, expired ones included (see ``usableKeys(of:at:)``).
     public func activeKeys(of userID: UserID) -> [APIKeyRecord] {
         (activeKeyIDsByUser[userID] ?? []).compactMap { apiKeys[$0] }
+    }
+
+    /// The user's keys that neither are revoked nor have expired at `now`, oldest first.
+    public func usableKeys(of userID: UserID, at now: Timestamp) -> [APIKeyRecord] {
+        (activeKeyIDsByUser[userID] ?? []).compactMap { id in apiKeys[id].flatMap { $0.hasExpired(at: now) ? nil : $0 } }
+    }
+
+    /// How many of the user's keys are usable at `now` (what the per-user cap counts).
+    public func usableKeyCount(of userID: UserID, at now: Timestamp) -> Int {
+        var count = 0
+        for id in activeKeyIDsByUser[userID] ?? [] where apiKeys[id]?.hasExpired(at: now) == false { count += 1 }
+        return count
     }
 
     /// A page of the user's desktops in creation order, starting after the desktop with ordinal `after`.

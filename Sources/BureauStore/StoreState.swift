@@ -87,8 +87,14 @@ extension StoreState {
             guard users[key.userID] != nil else { throw fail("unknown user \(key.userID)") }
             guard apiKeys[key.id] == nil else { throw fail("key \(key.id) exists") }
             guard activeKeyIDsByLookup[key.lookupID] == nil else { throw fail("lookup id in use") }
-        case .apiKeyRevoked(let revocation):
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             guard apiKeys[revocation.id]?.isActive == true else { throw fail("no active key \(revocation.id)") }
+        case .apiKeyRolled(let roll):
+            guard let key = apiKeys[roll.id], key.isActive, !key.isRolled else { throw fail("no active unrolled key \(roll.id)") }
+            let successor = roll.successor
+            guard successor.userID == key.userID, successor.isActive, !successor.isRolled else { throw fail("successor does not match") }
+            guard apiKeys[successor.id] == nil else { throw fail("key \(successor.id) exists") }
+            guard activeKeyIDsByLookup[successor.lookupID] == nil else { throw fail("lookup id in use") }
         case .apiKeysUsed(let uses):
             for use in uses where apiKeys[use.id] == nil { throw fail("unknown key \(use.id)") }
         case .desktopCreated(let desktop):
@@ -138,7 +144,7 @@ extension StoreState {
                 activeKeyIDsByLookup[key.lookupID] = key.id
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
             }
-        case .apiKeyRevoked(let revocation):
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             guard var key = apiKeys[revocation.id] else { return [] }
             key.revokedAt = revocation.at
             apiKeys[key.id] = key
@@ -147,6 +153,13 @@ extension StoreState {
             activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
             // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
             if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
+        case .apiKeyRolled(let roll):
+            apiKeys[roll.id]?.expiresAt = roll.expiresAt
+            apiKeys[roll.id]?.isRolled = true
+            let successor = roll.successor
+            apiKeys[successor.id] = successor
+            activeKeyIDsByLookup[successor.lookupID] = successor.id
+            activeKeyIDsByUser[successor.userID, default: []].append(successor.id)
         case .apiKeysUsed(let uses):
             for use in uses {
                 if let previous = apiKeys[use.id]?.lastUsedAt, previous >= use.at { continue }

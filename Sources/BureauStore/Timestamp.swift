@@ -147,6 +147,63 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(millisecondsSinceEpoch: ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli)
     }
 
+    /// Parses any RFC 3339 date-time (section 5.6): `YYYY-MM-DDTHH:MM:SS`, optional fractional seconds
+    /// (kept to the millisecond, the rest dropped), then `Z` or an offset `±HH:MM`; `T` and `Z` in either
+    /// case. `nil` for anything else, or a time outside ``validRange``.
+    public init?(anyRFC3339 text: String) {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= 64 else { return nil }
+        func number(_ offset: Int, _ width: Int) -> Int64? {
+            guard offset + width <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[offset..<(offset + width)] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] | 0x20 == UInt8(ascii: "t"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var index = 19
+        var milli: Int64 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, (48...57).contains(bytes[index]) {
+                if index - start < 3 { milli = milli * 10 + Int64(bytes[index] - 48) }
+                index += 1
+            }
+            guard index > start else { return nil }
+            for _ in min(index - start, 3)..<3 { milli *= 10 }
+        }
+        guard index < bytes.count else { return nil }
+        var offsetMinutes: Int64 = 0
+        if bytes[index] | 0x20 == UInt8(ascii: "z") {
+            index += 1
+        } else {
+            let sign: Int64
+            switch bytes[index] {
+            case UInt8(ascii: "+"): sign = 1
+            case UInt8(ascii: "-"): sign = -1
+            default: return nil
+            }
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1, 2),
+                let minutes = number(index + 4, 2), hours < 24, minutes < 60
+            else { return nil }
+            offsetMinutes = sign * (hours * 60 + minutes)
+            index += 6
+        }
+        guard index == bytes.count else { return nil }
+        let days = Self.days(fromCivil: year, month, day)
+        guard Self.civil(fromDays: days) == (year, month, day) else { return nil }
+        let local = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli
+        self.init(validMillisecondsSinceEpoch: local - offsetMinutes * 60_000)
+    }
+
     /// Decodes the RFC 3339 string that ``encode(to:)`` writes.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -116,7 +116,7 @@ struct HostileFilesTests {
         #expect(listed.output.contains("deploy\\u{1B}]0;owned\\u{7}\\u{1B}[2J"))
         #expect(listed.output.contains("\\u{202E}gpj.exe\\u{D}\\u{A}"))
         let lines = listed.output.split(separator: "\n")
-        #expect(lines.count == 2 && lines[1].split(separator: "\t").count == 5, "one line, five columns")
+        #expect(lines.count == 2 && lines[1].split(separator: "\t").count == 7, "one line, seven columns")
 
         // An error quoting input holding ESC is escaped too.
         let unknown = try binary.run(["keys", "list", "--user", "x\u{1B}]0;t\u{07}@example.com", "--data-dir", dataPath])

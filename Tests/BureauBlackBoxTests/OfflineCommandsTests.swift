@@ -81,7 +81,10 @@ struct OfflineCommandsTests {
         let lines = listed.output.split(separator: "\n")
         #expect(lines.count == 2 && lines[0].hasPrefix("id\tname\tpreview"))
         let columns = lines.last.map { $0.split(separator: "\t").map(String.init) } ?? []
-        #expect(columns.count == 5 && columns[1] == "deploy" && columns[2] == "lb_k_..." + key.suffix(4) && columns[4] == "never")
+        #expect(
+            columns.count == 7 && columns[1] == "deploy" && columns[2] == "lb_k_..." + key.suffix(4) && columns[4] == "never"
+                && columns[5] == "never" && columns[6] == "full"
+        )
         #expect(!listed.output.contains(key))
         let keyID = try #require(columns.first)
         #expect(try !workspace.dataBytes().contains(Data(key.utf8)), "no plaintext key in the data directory")
@@ -104,6 +107,39 @@ struct OfflineCommandsTests {
         #expect(await restarted.request("GET", "api/desktops", key: key).status == 401)
         #expect(restarted.stop(signal: SIGTERM).status == 0)
         #expect(try binary.run(["data", "verify", workspace.dataPath]).status == 0)
+    }
+
+    @Test("keys create --expires-in DAYS --scope read: expiry and scope show in keys list; bad values name the flag")
+    func keysWithExpiry() throws {
+        let binary = try BureauBinary.locate()
+        let workspace = try Workspace()
+        let config = ["--config", workspace.config]
+        #expect(try binary.run(["users", "add", "--email", "ops@example.com"] + config).status == 0)
+        let before = Date()
+        let created = try binary.run(
+            ["keys", "create", "--user", "ops@example.com", "--name", "weekly", "--expires-in", "7", "--scope", "read"] + config
+        )
+        #expect(created.status == 0, "\(created.error)")
+        let listed = try binary.run(["keys", "list", "--user", "ops@example.com"] + config)
+        let columns = listed.output.split(separator: "\n").last.map { $0.split(separator: "\t").map(String.init) } ?? []
+        #expect(listed.output.split(separator: "\n").first?.hasSuffix("\texpires_at\tscope") == true)
+        #expect(columns.last == "read")
+        let expiry = try #require(columns.count == 7 ? ISO8601DateFormatter.withMilliseconds.date(from: columns[5]) : nil, "\(listed.output)")
+        let days = (expiry.timeIntervalSince1970 - before.timeIntervalSince1970) / 86_400
+        #expect(days > 6.99 && days < 7.01, "\(days)")
+
+        let badScope = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "x", "--scope", "admin"] + config)
+        #expect(badScope.status != 0 && badScope.error.contains("--scope must be one of: full, read"), "\(badScope.error)")
+        for bad in ["0", "36501"] {
+            let refused = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "x", "--expires-in", bad] + config)
+            #expect(refused.status != 0 && refused.error.contains("--expires-in must be"), "\(refused.error)")
+        }
+        let cappedConfig = workspace.path + "/capped.yaml"
+        let yaml = try String(contentsOfFile: workspace.config, encoding: .utf8)
+            .replacingOccurrences(of: "  bcrypt_cost: 4", with: "  bcrypt_cost: 4\n  max_key_lifetime_days: 30")
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: cappedConfig))
+        let capped = try binary.run(["keys", "create", "--user", "ops@example.com", "--name", "x", "--expires-in", "31", "--config", cappedConfig])
+        #expect(capped.status != 0 && capped.error.contains("--expires-in must be at most 30 days ahead"), "\(capped.error)")
     }
 
     @Test("every offline command is refused while bureau serve holds the data directory")
@@ -179,5 +215,14 @@ struct OfflineCommandsTests {
     func help(command: [String]) throws {
         let outcome = try BureauBinary.locate().run(command + ["--help"])
         #expect(outcome.status == 0 && outcome.output.contains("USAGE: bureau \(command.joined(separator: " "))"))
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// Reads the RFC 3339 times with milliseconds that Bureau prints.
+    static var withMilliseconds: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }

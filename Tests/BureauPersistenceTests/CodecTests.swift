@@ -8,8 +8,8 @@ struct CodecTests {
     @Test("every mutation kind survives an encode/decode round trip")
     func mutationRoundTrips() throws {
         let mutations = Sample.everyKind()
-        let kinds = Set(mutations.map(\.kind))
-        #expect(kinds.count == MutationCodec.RecordType.allCases.count)
+        let types = Set(mutations.map { MutationCodec.encode($0).type })
+        #expect(types == Set(MutationCodec.RecordType.allCases.map(\.rawValue)))
         for mutation in mutations {
             let (type, payload) = MutationCodec.encode(mutation)
             #expect(try MutationCodec.decode(type: type, payload) == mutation)
@@ -30,6 +30,47 @@ struct CodecTests {
         w.write("and a trailing top-level field")
         let decoded = try MutationCodec.decode(type: MutationCodec.RecordType.userCreated.rawValue, w.bytes)
         #expect(decoded == .userCreated(Sample.user(7)))
+    }
+
+    @Test("a key record written before keys could expire decodes with no expiry; one with an expiry has its own record type")
+    func keyRecordsBeforeAndAfterExpiry() throws {
+        let plain = Sample.key(1, of: 1)
+        var w = BinaryWriter()
+        // The layout of format 1 as it was: nine fields, nothing appended.
+        w.structure { w in
+            w.write(plain.id.uuid)
+            w.write(plain.userID.uuid)
+            w.write(plain.name)
+            w.write(plain.lookupID)
+            w.write(plain.secretHash)
+            w.write(plain.lastFour)
+            w.write(plain.createdAt)
+            w.writeOptional(plain.lastUsedAt) { $0.write($1) }
+            w.writeOptional(plain.revokedAt) { $0.write($1) }
+        }
+        #expect(MutationCodec.encode(.apiKeyCreated(plain)) == (MutationCodec.RecordType.apiKeyCreated.rawValue, w.bytes))
+        let old = try MutationCodec.decode(type: MutationCodec.RecordType.apiKeyCreated.rawValue, w.bytes)
+        #expect(old == .apiKeyCreated(plain))
+        var expiring = plain
+        expiring.expiresAt = Sample.time(99)
+        let (type, payload) = MutationCodec.encode(.apiKeyCreated(expiring))
+        #expect(type == MutationCodec.RecordType.apiKeyCreatedWithLifecycle.rawValue)
+        #expect(try MutationCodec.decode(type: type, payload) == .apiKeyCreated(expiring))
+    }
+
+    @Test("a read key is written with the lifecycle fields and its own record type; an unknown scope code is refused")
+    func keyScopes() throws {
+        var reader = Sample.key(1, of: 1)
+        reader.scope = .read
+        let (type, payload) = MutationCodec.encode(.apiKeyCreated(reader))
+        #expect(type == MutationCodec.RecordType.apiKeyCreatedWithLifecycle.rawValue)
+        #expect(try MutationCodec.decode(type: type, payload) == .apiKeyCreated(reader))
+        // The scope is the last byte of the record: any code but 0 and 1 is refused, not taken for full.
+        for code: UInt8 in [2, 0x7F, 0xFF] {
+            var hostile = payload
+            hostile[hostile.count - 1] = code
+            #expect(throws: CodecError.self) { try MutationCodec.decode(type: type, hostile) }
+        }
     }
 
     @Test("an unknown record type is refused, not guessed")

@@ -32,12 +32,19 @@ struct ExtremeValueTests {
             user.createdAt = t
             return [.userCreated(user)]
         case .apiKeyCreated(let key):
-            var (a, b, c) = (key, key, key)
-            (a.createdAt, b.lastUsedAt, c.revokedAt) = (t, t, t)
-            return [a, b, c].map { .apiKeyCreated($0) }
+            var (a, b, c, d) = (key, key, key, key)
+            (a.createdAt, b.lastUsedAt, c.revokedAt, d.expiresAt) = (t, t, t, t)
+            return [a, b, c, d].map { .apiKeyCreated($0) }
+        case .apiKeyRolled(let roll):
+            var (a, b, c) = (roll, roll, roll)
+            (a.expiresAt, b.at, c.successor.createdAt) = (t, t, t)
+            return [a, b, c].map { .apiKeyRolled($0) }
         case .apiKeyRevoked(var revocation):
             revocation.at = t
             return [.apiKeyRevoked(revocation)]
+        case .apiKeyLeaked(var revocation):
+            revocation.at = t
+            return [.apiKeyLeaked(revocation)]
         case .apiKeysUsed(let uses):
             return each(uses) { $0.at = t }.map { .apiKeysUsed($0) }
         case .desktopCreated(let desktop):

@@ -111,4 +111,32 @@ struct IdentifierTests {
         #expect(DesktopID("not-a-uuid") == nil)
         #expect(DesktopID("") == nil)
     }
+
+    @Test(
+        "parses any RFC 3339 date-time: fractions of any length, Z or an offset, t and z in either case",
+        arguments: [
+            ("2026-11-22T10:00:00Z", Int64(1_795_341_600_000)),
+            ("2026-11-22t10:00:00z", 1_795_341_600_000),
+            ("2026-11-22T10:00:00.5Z", 1_795_341_600_500),
+            ("2026-11-22T10:00:00.123456789Z", 1_795_341_600_123),
+            ("2026-11-22T12:30:00+02:30", 1_795_341_600_000),
+            ("2026-11-22T05:00:00-05:00", 1_795_341_600_000),
+            ("2026-11-22T10:00:00.000Z", 1_795_341_600_000),
+        ]
+    )
+    func parsingAnyRFC3339(text: String, milliseconds: Int64) {
+        #expect(Timestamp(anyRFC3339: text)?.millisecondsSinceEpoch == milliseconds)
+    }
+
+    @Test(
+        "refuses what is not an RFC 3339 date-time",
+        arguments: [
+            "", "2026-11-22", "2026-11-22T10:00:00", "2026-11-22 10:00:00Z", "2026-11-22T10:00Z", "2026-02-30T10:00:00Z",
+            "2026-11-22T24:00:00Z", "2026-11-22T10:00:00.Z", "2026-11-22T10:00:00+0200", "2026-11-22T10:00:00+02:00x",
+            "2026-11-22T10:00:00Zjunk", "+2026-11-22T10:00:00Z", "2026-11-22T10:00:00+24:00", "tomorrow at noon, UTC!!",
+        ]
+    )
+    func refusingOthers(text: String) {
+        #expect(Timestamp(anyRFC3339: text) == nil)
+    }
 }

@@ -16,7 +16,8 @@ import Synchronization
 ///    past either cap the request is refused at once, never queued. Without a key, the session cookie;
 /// 5. the general rate limit, per user or (without valid credentials) per client, refusals included;
 /// 6. the requirement: no valid credentials is 401 except on a public route; a cookie-authenticated state
-///    change must come from the server's own pages (CSRF).
+///    change must come from the server's own pages (CSRF); a `read` key may not ask for a state change
+///    (any method but GET, HEAD and OPTIONS) on any route: here, once, for every route there is or will be.
 public final class AccessGate: Sendable {
     /// Checks API keys.
     public let verifier: APIKeyVerifier
@@ -31,6 +32,14 @@ public final class AccessGate: Sendable {
     /// The one route where an API key may come in the query (`?apiKey=`): the activity stream, which
     /// browsers' `EventSource` cannot give headers.
     public let queryKeyRoute: String
+    /// Routes a `read` key may use with a state-changing method, although they change nothing a key could
+    /// not read (a ticket for the activity stream). Every other state-changing route refuses such a key.
+    public let readScopeChangeRoutes: Set<String>
+    /// Single-use tickets for the stream (``StreamTickets``): on the query-key route, a ticket stands for
+    /// the credential that made it.
+    public let tickets: StreamTickets
+    /// The time tickets are judged at (the store's clock).
+    private let now: @Sendable () -> Timestamp
     /// Most bcrypt checks under way at once, server-wide.
     public let maxKeyChecks: Int
     /// Most bcrypt checks under way at once for one client.
@@ -47,8 +56,14 @@ public final class AccessGate: Sendable {
         origin: CrossSiteRequestCheck,
         publicRoutes: Set<String>,
         queryKeyRoute: String,
+        readScopeChangeRoutes: Set<String> = [],
+        tickets: StreamTickets = StreamTickets(),
+        now: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
         metrics: AccessMetrics = AccessMetrics()
     ) {
+        self.tickets = tickets
+        self.now = now
+        self.readScopeChangeRoutes = readScopeChangeRoutes
         self.metrics = metrics
         self.verifier = verifier
         self.limits = limits
@@ -72,6 +87,11 @@ public final class AccessGate: Sendable {
     /// ``completeKeyCheck(_:)``.
     public func decide(_ request: AccessRequest) -> AccessStep {
         guard let key = request.apiKey else {
+            if let ticket = request.ticket {
+                // Used up whatever follows: a refused request does not leave it for another try.
+                let principal = tickets.redeem(ticket, at: now())
+                return .decided(conclude(request, principal.map { .principal($0) } ?? .invalidTicket))
+            }
             return .decided(conclude(request, sessionFinding(request)))
         }
         // 1. A blocked client's key is not looked at.
@@ -159,6 +179,8 @@ public final class AccessGate: Sendable {
         case invalidKey
         /// A session cookie (no key) that did not authenticate.
         case invalidSession
+        /// A stream ticket that is unknown, used or expired.
+        case invalidTicket
         /// No credentials.
         case none
         /// Refused before the credentials were judged.
@@ -214,6 +236,11 @@ public final class AccessGate: Sendable {
             {
                 return AccessVerdict(.refused(.crossSite), rateLimit: decision)
             }
+            if case .apiKey(let keyID) = principal.credential, CrossSiteRequestCheck.changesState(method: request.method),
+                !(request.route.map { readScopeChangeRoutes.contains($0) } ?? false), !verifier.allowsChanges(keyID: keyID)
+            {
+                return AccessVerdict(.refused(.insufficientScope), rateLimit: decision)
+            }
             return AccessVerdict(.admitted(principal), rateLimit: decision)
         case .refused(let refusal):
             switch refusal {
@@ -224,6 +251,8 @@ public final class AccessGate: Sendable {
             return AccessVerdict(.refused(refusal), rateLimit: decision)
         case .invalidKey:
             return AccessVerdict(.refused(.unauthenticated(keyPresented: true, clearCookie: false)), rateLimit: decision)
+        case .invalidTicket:
+            return AccessVerdict(.refused(.unauthenticated(keyPresented: false, clearCookie: false)), rateLimit: decision)
         case .invalidSession, .none:
             // A public route admits a request without valid credentials: a stale cookie is no obstacle to
             // signing in again, which is what it is for.

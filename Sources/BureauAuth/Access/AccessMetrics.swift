@@ -17,6 +17,8 @@ public enum AuthOutcome: String, Sendable, CaseIterable {
     case unknown
     /// A revoked key.
     case revoked
+    /// An active key whose `expiresAt` has passed.
+    case expired
     /// An active key's id with the wrong secret.
     case wrongSecret = "wrong_secret"
     /// A key from a client blocked after failed keys, refused unexamined.

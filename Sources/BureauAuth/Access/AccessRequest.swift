@@ -6,6 +6,8 @@ public struct AccessRequest: Sendable {
     /// The presented API key: `x-api-key`, else an `Authorization: Bearer` token, else (on the stream's
     /// route only, see ``AccessGate/acceptsKeyInQuery(route:)``) the `?apiKey=` value. `nil`: none presented.
     public var apiKey: Substring?
+    /// A stream ticket (`?ticket=`, on the stream's route only, when no key was presented). `nil`: none.
+    public var ticket: Substring?
     /// The session cookie's value, when no API key is presented (a key judges a request alone).
     public var sessionCookie: Substring?
     /// The route the router matched (its pattern, such as `/api/desktops/{id}`); `nil` when none did.

@@ -14,6 +14,8 @@ public enum AccessRefusal: Sendable, Equatable {
     case rateLimited(retryAfterSeconds: Int)
     /// A cookie-authenticated state change that does not come from the server's own pages: 403.
     case crossSite
+    /// A state change (any method but GET, HEAD and OPTIONS) with a `read` API key: 403 `insufficient_scope`.
+    case insufficientScope
 }
 
 /// The gate's decision on one request, with the general limiter's decision for the `RateLimit` fields

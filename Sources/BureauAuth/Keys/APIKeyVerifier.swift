@@ -7,7 +7,7 @@ import Synchronization
 public enum APIKeyVerification: Sendable, Equatable {
     /// The key is active and its secret matches.
     case valid(userID: UserID, keyID: APIKeyID)
-    /// Anything else: wrong shape, bad checksum, unknown, revoked, wrong secret. Callers answer all of
+    /// Anything else: wrong shape, bad checksum, unknown, revoked, expired, wrong secret. Callers answer all of
     /// these the same way and never say which applied.
     case invalid
 }
@@ -26,7 +26,9 @@ public enum KeyCheckResult: Sendable, Equatable {
 /// Verifies presented API keys. Pays bcrypt once per key per process: after a successful check the key's
 /// SHA-256 digest is remembered and later requests compare digests (constant time) instead.
 /// The store is consulted first on every request, so a revoked key fails on the very next request
-/// whatever the cache holds; revocation also drops the digest.
+/// whatever the cache holds; revocation also drops the digest. An expired key fails from its instant on,
+/// cached or not: its record carries `expiresAt`, compared with the store's clock (which every verdict
+/// reads anyway, for `lastUsedAt`), so the check costs no lock and no lookup of its own.
 public final class APIKeyVerifier: Sendable {
     private let store: BureauStore
     private let hasher: APIKeyHasher
@@ -47,8 +49,11 @@ public final class APIKeyVerifier: Sendable {
         self.verifiedDigests = Mutex([:])
         self.usage = KeyUsageRecorder(store: store)
         store.observe { [weak self] committed in
-            if case .apiKeyRevoked(let revocation) = committed.mutation {
+            switch committed.mutation {
+            case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
                 _ = self?.verifiedDigests.withLock { $0.removeValue(forKey: revocation.id) }
+            default:
+                break
             }
         }
     }
@@ -131,8 +136,10 @@ public final class APIKeyVerifier: Sendable {
                 let began = ContinuousClock.now
                 let matches = (try? await hasher.verify(key, hash: record.secretHash)) == true
                 bcryptDuration?.recordNanoseconds((ContinuousClock.now - began).nanoseconds)
-                // The key may have been revoked while bcrypt ran: look again before trusting and caching it.
-                let active = matches && store.read({ $0.activeKey(lookupID: key.lookupID)?.id }) == record.id
+                // The key may have been revoked or have expired while bcrypt ran: look again before trusting
+                // and caching it.
+                let current = matches ? store.read({ $0.activeKey(lookupID: key.lookupID) }) : nil
+                let active = current?.id == record.id && current?.hasExpired(at: store.now()) == false
                 if active { self.verifiedDigests.withLock { $0[record.id] = digest } }
                 self.checksInFlight.withLock { _ = $0.removeValue(forKey: digest) }
                 return active
@@ -149,10 +156,13 @@ public final class APIKeyVerifier: Sendable {
         digest: () -> SHA256Digest
     ) -> (verdict: APIKeyVerification?, record: APIKeyRecord?) {
         guard let record = store.read({ $0.activeKey(lookupID: lookupID) }) else { return (.invalid, nil) }
+        let now = store.now()
+        // Expired: refused like a revoked key, before any digest or bcrypt.
+        guard !record.hasExpired(at: now) else { return (.invalid, nil) }
         guard let cached = verifiedDigests.withLock({ $0[record.id] }) else { return (nil, record) }
         // SHA256Digest's == compares in constant time.
         guard cached == digest() else { return (.invalid, record) }
-        usage.record(record.id, at: store.now())
+        usage.record(record.id, at: now)
         return (.valid(userID: record.userID, keyID: record.id), record)
     }
 
@@ -163,12 +173,31 @@ public final class APIKeyVerifier: Sendable {
     }
 
     /// Why a well-formed key with `lookupID` did not authenticate, as far as the store tells (for metrics:
-    /// never said to the client): its key is active (so the secret was wrong), revoked, or unknown.
+    /// never said to the client): its key is expired, active (so the secret was wrong), revoked, or unknown.
     public func refusalReason(lookupID: String) -> AuthOutcome {
-        store.read { state in
-            if state.activeKey(lookupID: lookupID) != nil { return .wrongSecret }
+        let now = store.now()
+        return store.read { state in
+            if let key = state.activeKey(lookupID: lookupID) { return key.hasExpired(at: now) ? .expired : .wrongSecret }
             return state.revokedKeyLookupIDs.contains(lookupID) ? .revoked : .unknown
         }
+    }
+
+    /// Whether the key may change state (its scope is `full`). Asked only for state-changing requests.
+    public func allowsChanges(keyID: APIKeyID) -> Bool {
+        store.read { $0.apiKeys[keyID]?.scope.allowsChanges ?? false }
+    }
+
+    /// The id of the usable key that `candidate` is, for a leak report: `nil` without any lookup for a
+    /// string of the wrong shape or checksum, `nil` without bcrypt for a lookup id no usable key has; else
+    /// the cached digest, or bcrypt, decides. Records no use of the key and counts no failure.
+    public func usableKey(matching candidate: some StringProtocol) async -> APIKeyID? {
+        guard let key = APIKeyFormat.parse(candidate) else { return nil }
+        let now = store.now()
+        guard let record = store.read({ $0.activeKey(lookupID: key.lookupID) }), !record.hasExpired(at: now) else { return nil }
+        let digest = Self.digest(of: key)
+        if let cached = verifiedDigests.withLock({ $0[record.id] }) { return cached == digest ? record.id : nil }
+        guard (try? await hasher.verify(key, hash: record.secretHash)) == true else { return nil }
+        return record.id
     }
 
     /// Number of keys currently recognised without bcrypt (for tests and metrics).

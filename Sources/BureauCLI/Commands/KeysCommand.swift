@@ -12,7 +12,7 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    /// `bureau keys create --user E --name N [--bcrypt-cost C]`.
+    /// `bureau keys create --user E --name N [--expires-in DAYS] [--scope full|read] [--bcrypt-cost C]`.
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key for a user and print it, once, on standard output.",
@@ -30,18 +30,31 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A name for the key (1 to 100 characters).")
         var name: String
 
+        @Option(
+            name: .customLong("expires-in"),
+            help: "Days until the key expires, 1 to 36500, at most auth.max_key_lifetime_days when set (default: never)."
+        )
+        var expiresInDays: Int?
+
+        @Option(help: "What the key may do: full (default) or read (reads only; every change is refused).")
+        var scope: String?
+
         @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of the hash, 4 to 31 (default: auth.bcrypt_cost).")
         var bcryptCost: Int?
 
         func run() async throws {
-            let input = NewAPIKey(name: name)
-            if let problem = input.problems.first { throw CommandFailure("--\(problem)") }
+            let input = NewAPIKey(name: name, expiresInDays: expiresInDays, scope: scope)
+            if let problem = input.problems.first { throw CommandFailure("--" + Self.flag(problem)) }
             guard bcryptCost.map({ (4...31).contains($0) }) ?? true else { throw CommandFailure("--bcrypt-cost must be 4 to 31") }
             let configuration = try options.load()
             let email = User.normalise(email: user)
             let created = try await OfflineDataDirectory.withOperations(configuration, bcryptCost: bcryptCost) { operations in
                 guard let owner = operations.user(email: email) else { throw CommandFailure("no user with email \(email)") }
-                return try await operations.createAPIKey(input, by: .operator(owner.id))
+                do {
+                    return try await operations.createAPIKey(input, by: .operator(owner.id))
+                } catch StoreError.invalidInput(let problems) where !problems.isEmpty {
+                    throw CommandFailure("--" + Self.flag(problems[0]))
+                }
             }
             let record = created.record
             FileHandle.standardError.write(
@@ -52,12 +65,17 @@ struct KeysCommand: AsyncParsableCommand {
             )
             print(created.plaintext)
         }
+
+        /// A problem of the input, named by the flag that gave the field.
+        static func flag(_ problem: FieldProblem) -> String {
+            problem.field == "expiresInDays" ? "expires-in \(problem.message)" : problem.description
+        }
     }
 
     /// `bureau keys list --user E`.
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List a user's active keys: id, name, masked preview, creation and last use.",
+            abstract: "List a user's active keys: id, name, masked preview, creation, last use, expiry and scope.",
             discussion: "Tab-separated, one key per line after a header line. Refused while a server holds the data directory."
         )
 
@@ -73,12 +91,12 @@ struct KeysCommand: AsyncParsableCommand {
                 guard let owner = operations.user(email: email) else { throw CommandFailure("no user with email \(email)") }
                 return try operations.activeAPIKeys(by: .operator(owner.id))
             }
-            print(["id", "name", "preview", "created_at", "last_used_at"].joined(separator: "\t"))
+            print(["id", "name", "preview", "created_at", "last_used_at", "expires_at", "scope"].joined(separator: "\t"))
             for key in keys {
                 // Escaped: a stored name may hold tabs, line breaks or terminal control sequences.
                 let columns = [
                     key.id.description, TerminalText.escaped(key.name), TerminalText.escaped(key.preview), key.createdAt.rfc3339,
-                    key.lastUsedAt?.rfc3339 ?? "never",
+                    key.lastUsedAt?.rfc3339 ?? "never", key.expiresAt?.rfc3339 ?? "never", key.scope.rawValue,
                 ]
                 print(columns.joined(separator: "\t"))
             }

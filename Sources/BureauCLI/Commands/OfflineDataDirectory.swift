@@ -71,7 +71,11 @@ enum OfflineDataDirectory {
         _ body: (Operations) async throws -> Output
     ) async throws -> Output {
         let hasher = APIKeyHasher(cost: bcryptCost ?? configuration.server.bcryptCost)
-        let policy = OperationPolicy(maxKeysPerUser: configuration.server.maxKeysPerUser, sessionLifetime: configuration.server.sessionLifetime)
+        let policy = OperationPolicy(
+            maxKeysPerUser: configuration.server.maxKeysPerUser,
+            sessionLifetime: configuration.server.sessionLifetime,
+            maxKeyLifetimeDays: configuration.server.maxKeyLifetimeDays
+        )
         return try await withStore(at: configuration.dataDirectory, fsync: fsync) { store in
             try await body(Operations(store: store, policy: policy, minter: hasher))
         }
@@ -88,6 +92,7 @@ enum OfflineDataDirectory {
         case .invalid(let problem): return CommandFailure("refused: \(problem)")
         case .invalidInput(let problems): return CommandFailure(problems.map(\.description).joined(separator: "; "))
         case .credentialEnded: return CommandFailure("the credential this change acted for is no longer valid")
+        case .insufficientScope: return CommandFailure("the key this change acted for is read-only")
         }
     }
 }

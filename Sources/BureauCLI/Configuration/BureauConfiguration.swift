@@ -52,6 +52,8 @@ public struct BureauConfiguration: Sendable {
         server.metricsPort = loaded.integer("metrics.port")
         server.bcryptCost = loaded.integer("auth.bcrypt_cost")
         server.maxKeysPerUser = loaded.integer("auth.max_keys_per_user")
+        let maxKeyLifetimeDays = loaded.integer("auth.max_key_lifetime_days")
+        server.maxKeyLifetimeDays = maxKeyLifetimeDays == 0 ? nil : maxKeyLifetimeDays
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
         server.cookieSecure = loaded.boolean("auth.cookie_secure")
         server.devLogin = loaded.boolean("auth.dev_login")

@@ -163,6 +163,12 @@ extension ConfigurationKey {
             summary: "Google sign-in: the OpenID issuer"
         ),
         .init(name: "auth.max_keys_per_user", kind: .integer(1...100_000), defaultValue: "100", summary: "active API keys per user (409 beyond)"),
+        .init(
+            name: "auth.max_key_lifetime_days",
+            kind: .integer(0...36_500),
+            defaultValue: "0",
+            summary: "how many days ahead a key's expiresAt may lie, and the lifetime of a key created without one (0 = keys may never expire)"
+        ),
         .init(name: "auth.key_usage_flush_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "how often lastUsedAt is persisted"),
         .init(
             name: "rate_limits.general.limit",

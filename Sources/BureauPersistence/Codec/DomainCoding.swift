@@ -18,7 +18,9 @@ extension BinaryWriter {
         }
     }
 
-    /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?.
+    /// Writes a key record: id, userID, name, lookupID, secretHash, lastFour, createdAt, lastUsedAt?, revokedAt?,
+    /// then the fields of the key lifecycle, appended only when the key has them (so a key without them
+    /// has the bytes it always had): expiresAt?, scope (a byte: 0 full, 1 read), flags (a byte: 1 rolled).
     public mutating func write(_ key: APIKeyRecord) {
         structure { w in
             w.write(key.id.uuid)
@@ -30,6 +32,11 @@ extension BinaryWriter {
             w.write(key.createdAt)
             w.writeOptional(key.lastUsedAt) { $0.write($1) }
             w.writeOptional(key.revokedAt) { $0.write($1) }
+            if key.hasLifecycleFields {
+                w.writeOptional(key.expiresAt) { $0.write($1) }
+                w.write(DomainCodes.code(of: key.scope))
+                w.write(UInt8(key.isRolled ? 1 : 0))
+            }
         }
     }
 
@@ -101,7 +108,7 @@ extension BinaryReader {
         }
     }
 
-    /// Reads a key record.
+    /// Reads a key record, with or without the appended lifecycle fields.
     public mutating func readAPIKeyRecord() throws(CodecError) -> APIKeyRecord {
         try structure { r throws(CodecError) in
             APIKeyRecord(
@@ -113,7 +120,12 @@ extension BinaryReader {
                 lastFour: try r.readString(),
                 createdAt: try r.readTimestamp(),
                 lastUsedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
-                revokedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() }
+                revokedAt: try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
+                // Absent from records written before keys could expire.
+                expiresAt: r.isAtEnd ? nil : try r.readOptional { r throws(CodecError) in try r.readTimestamp() },
+                // Absent from records written before keys had scopes: those are full keys.
+                scope: r.isAtEnd ? .full : try r.readAPIKeyScope(),
+                isRolled: r.isAtEnd ? false : try r.readKeyFlags()
             )
         }
     }
@@ -171,6 +183,21 @@ extension BinaryReader {
         return status
     }
 
+    /// Reads a key scope code.
+    public mutating func readAPIKeyScope() throws(CodecError) -> APIKeyScope {
+        let offset = position
+        guard let scope = DomainCodes.apiKeyScope(try readByte()) else { throw .invalid(offset: offset, reason: "unknown API key scope") }
+        return scope
+    }
+
+    /// Reads a key's flags byte: whether it was rolled (any other bit set is refused).
+    public mutating func readKeyFlags() throws(CodecError) -> Bool {
+        let offset = position
+        let flags = try readByte()
+        guard flags <= 1 else { throw .invalid(offset: offset, reason: "unknown API key flags") }
+        return flags == 1
+    }
+
     /// Reads a task status code.
     public mutating func readTaskStatus() throws(CodecError) -> TaskStatus {
         let offset = position
@@ -189,6 +216,21 @@ extension BinaryReader {
 /// The stable one-byte codes of the domain enums. They are part of the file format: never renumber,
 /// only add.
 enum DomainCodes {
+    static func code(of scope: APIKeyScope) -> UInt8 {
+        switch scope {
+        case .full: 0
+        case .read: 1
+        }
+    }
+
+    static func apiKeyScope(_ code: UInt8) -> APIKeyScope? {
+        switch code {
+        case 0: .full
+        case 1: .read
+        default: nil
+        }
+    }
+
     static func code(of status: DesktopStatus) -> UInt8 {
         switch status {
         case .running: 0
@@ -234,4 +276,11 @@ enum DomainCodes {
     static func taskType(_ code: UInt8) -> TaskType? {
         code == 0 ? .prompt : nil
     }
+}
+
+extension APIKeyRecord {
+    /// Whether the record has a field of the key lifecycle (an expiry, a scope other than `full`): such a record is written with them
+    /// appended, and its creation under ``MutationCodec/RecordType/apiKeyCreatedWithLifecycle``, a record
+    /// type a version that would drop them refuses instead of reading a key that never expires.
+    public var hasLifecycleFields: Bool { expiresAt != nil || scope != .full || isRolled }
 }

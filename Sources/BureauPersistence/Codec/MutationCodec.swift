@@ -22,6 +22,13 @@ public enum MutationCodec {
         case sessionsUsed = 12
         case sessionsPruned = 13
         case idempotencyExpired = 14
+        /// A key created with fields of the key lifecycle (an expiry): the same payload as `apiKeyCreated`
+        /// with them appended. A key without them is still written as `apiKeyCreated`.
+        case apiKeyCreatedWithLifecycle = 15
+        /// A key rolled: its id, its new expiry, the time, then its successor's record.
+        case apiKeyRolled = 16
+        /// A key revoked as reported leaked: the payload of `apiKeyRevoked`.
+        case apiKeyLeaked = 17
     }
 
     /// The record type and payload of `mutation`.
@@ -33,12 +40,22 @@ public enum MutationCodec {
             type = .userCreated
             w.write(user)
         case .apiKeyCreated(let key):
-            type = .apiKeyCreated
+            type = key.hasLifecycleFields ? .apiKeyCreatedWithLifecycle : .apiKeyCreated
             w.write(key)
         case .apiKeyRevoked(let revocation):
             type = .apiKeyRevoked
             w.write(revocation.id.uuid)
             w.write(revocation.at)
+        case .apiKeyLeaked(let revocation):
+            type = .apiKeyLeaked
+            w.write(revocation.id.uuid)
+            w.write(revocation.at)
+        case .apiKeyRolled(let roll):
+            type = .apiKeyRolled
+            w.write(roll.id.uuid)
+            w.write(roll.expiresAt)
+            w.write(roll.at)
+            w.write(roll.successor)
         case .apiKeysUsed(let uses):
             type = .apiKeysUsed
             w.writeVarint(UInt64(uses.count))
@@ -100,10 +117,17 @@ public enum MutationCodec {
         switch recordType {
         case .userCreated:
             return .userCreated(try r.readUser())
-        case .apiKeyCreated:
+        case .apiKeyCreated, .apiKeyCreatedWithLifecycle:
             return .apiKeyCreated(try r.readAPIKeyRecord())
         case .apiKeyRevoked:
             return .apiKeyRevoked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .apiKeyLeaked:
+            return .apiKeyLeaked(APIKeyRevocation(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp()))
+        case .apiKeyRolled:
+            let id = APIKeyID(uuid: try r.readUUID())
+            let expiresAt = try r.readTimestamp()
+            let at = try r.readTimestamp()
+            return .apiKeyRolled(APIKeyRoll(id: id, expiresAt: expiresAt, successor: try r.readAPIKeyRecord(), at: at))
         case .apiKeysUsed:
             let count = try r.readCount(minimumSize: 2)
             var uses: [APIKeyUse] = []

@@ -3,7 +3,7 @@ import BureauStore
 import HTTPTypes
 import Hummingbird
 
-/// `/api/auth/api-keys`: create (the plaintext is returned this once), list (masked), revoke.
+/// `/api/auth/api-keys`: create (the plaintext is returned this once), list (masked), revoke, roll.
 struct APIKeysController {
     let operations: Operations
     let verifier: APIKeyVerifier
@@ -14,13 +14,15 @@ struct APIKeysController {
         routes.post(use: create)
         routes.get(use: list)
         routes.delete("{id}", use: revoke)
+        routes.post("{id}/roll", use: roll)
+        routes.post("report", use: report)
         return routes
     }
 
     @Sendable func create(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let requester = try context.requester()
         var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
-        let input = NewAPIKey(name: body.string("name"))
+        let input = NewAPIKey(name: body.string("name"), expiresAt: body.string("expiresAt"), scope: body.string("scope"))
         try body.throwIfInvalid(adding: input.problems)
         let created = try await operations.createAPIKey(input, by: requester)
         // Its first use then costs no bcrypt: the plaintext is in hand this once.
@@ -34,6 +36,52 @@ struct APIKeysController {
         )
     }
 
+    /// `POST /api/auth/api-keys/{id}/roll {"graceSeconds"}`: the successor, its plaintext shown this once.
+    @Sendable func roll(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let requester = try context.requester()
+        let id = try context.parameters.require("id")
+        var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
+        let input = APIKeyRollRequest(graceSeconds: body.integer("graceSeconds"))
+        try body.throwIfInvalid(adding: input.problems)
+        let created = try await operations.rollAPIKey(id, input, by: requester)
+        if let key = APIKeyFormat.parse(created.plaintext) { verifier.rememberVerified(key, id: created.record.id) }
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        return JSONResponse.make(
+            CreatedAPIKeyRepresentation(key: created.record, plaintext: created.plaintext),
+            status: .created,
+            headers: headers
+        )
+    }
+
+    /// `POST /api/auth/api-keys/report {"keys": [...]}`, without credentials: 202 `{"status": "received"}`
+    /// whatever the strings are (a malformed body is 400, before anything is looked at). The candidates
+    /// are judged after the answer, so neither its content nor its timing says whether any matched: a
+    /// string of the wrong shape or checksum is dropped without a lookup, an unknown lookup id without
+    /// bcrypt, and every usable key among them is revoked (``Operations/revokeLeakedKey(_:)``), its owner
+    /// told by an `api_key.leaked` event.
+    @Sendable func report(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        var body = try await JSONRequestBody.read(request, limit: min(settings.maxBodyBytes, Self.reportBodyBytes))
+        let input = LeakReport(keys: body.strings("keys"))
+        try body.throwIfInvalid(adding: input.problems)
+        guard case .success(let candidates) = input.checked() else { throw APIError.invalidField("keys", "is invalid") }
+        let (operations, verifier) = (operations, verifier)
+        Task {
+            for candidate in candidates {
+                guard let id = await verifier.usableKey(matching: candidate) else { continue }
+                _ = try? await operations.revokeLeakedKey(id)
+            }
+        }
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-store"
+        return JSONResponse.make(LeakReportReceipt(), status: .accepted, headers: headers)
+    }
+
+    /// The largest body a leak report may have (20 candidates of 200 bytes, quoted, with room).
+    static let reportBodyBytes = 16_384
+    /// The report's route, which needs no credentials.
+    static let reportPath = "/api/auth/api-keys/report"
+
     @Sendable func list(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let keys = try operations.activeAPIKeys(by: try context.requester())
         let items = keys.map { APIKeyRepresentation($0, lastUsedAt: verifier.usage.lastUsed($0)) }
@@ -43,5 +91,12 @@ struct APIKeysController {
     @Sendable func revoke(_ request: Request, context: BureauRequestContext) async throws -> Response {
         try await operations.revokeAPIKey(try context.parameters.require("id"), by: try context.requester())
         return JSONResponse.noContent()
+    }
+}
+
+/// The one answer to every leak report.
+struct LeakReportReceipt: JSONRepresentable {
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in json.field("status", "received") }
     }
 }

@@ -1,3 +1,4 @@
+import BureauAuth
 import BureauStore
 import HTTPTypes
 import Hummingbird
@@ -9,17 +10,45 @@ import ServiceLifecycle
 struct ActivityController {
     /// The stream's path: the one place an API key is accepted in the query string (`?apiKey=`).
     static let streamPath = "/api/mission-control/activity/stream"
+    /// Where a single-use ticket for the stream is made (``StreamTickets``).
+    static let ticketsPath = "/api/mission-control/activity/tickets"
     static let cursorKind = "activity"
 
     let store: BureauStore
     let operations: Operations
     let hub: ActivityHub
+    let tickets: StreamTickets
 
     var endpoints: RouteCollection<BureauRequestContext> {
         let routes = RouteCollection(context: BureauRequestContext.self)
         routes.get(use: list)
         routes.get("stream", use: stream)
+        routes.post("tickets", use: ticket)
         return routes
+    }
+
+    /// `POST .../tickets` with any credential: 201 `{"ticket", "expiresAt"}`, a single-use ticket valid for
+    /// 60 seconds that opens the stream (`?ticket=`) for this credential; 429 `too_many_tickets` while the
+    /// user holds as many unused ones as allowed.
+    @Sendable func ticket(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        // The credential is checked now too: a ticket is never made for a revoked key or an ended session.
+        _ = try operations.me(by: .user(identity))
+        switch tickets.issue(for: identity, at: store.now()) {
+        case .issued(let ticket, let expiresAt):
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            return JSONResponse.make(StreamTicketRepresentation(ticket: ticket, expiresAt: expiresAt), status: .created, headers: headers)
+        case .full:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(StreamTickets.lifetimeMilliseconds / 1000)
+            throw APIError(
+                .tooManyRequests,
+                code: "too_many_tickets",
+                detail: "Too many unused stream tickets; use one or wait for them to expire.",
+                headers: headers
+            )
+        }
     }
 
     /// Newest first; `?limit=` (1–100, default 50) and `?cursor=` from the previous page's `nextCursor`.
@@ -110,4 +139,17 @@ extension HTTPField.Name {
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
     /// `Last-Event-ID`: the id an `EventSource` last received, sent when it reconnects.
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
+
+/// A stream ticket as the API shows it, the one time it is shown.
+struct StreamTicketRepresentation: JSONRepresentable {
+    let ticket: String
+    let expiresAt: Timestamp
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("ticket", ticket)
+            json.field("expiresAt", expiresAt)
+        }
+    }
 }

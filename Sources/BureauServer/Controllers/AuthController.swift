@@ -14,6 +14,8 @@ struct AuthController {
     struct MeRepresentation: JSONRepresentable {
         let user: User
         let credential: Credential
+        /// The key's scope, when the request authenticated with a key.
+        var scope: APIKeyScope? = nil
 
         func write(to writer: inout JSONWriter) {
             writer.object { json in
@@ -25,6 +27,7 @@ struct AuthController {
                 case .apiKey(let id):
                     json.field("authMethod", "api_key")
                     json.field("apiKeyId", id.description)
+                    json.field("scope", (scope ?? .full).rawValue)
                 case .session:
                     json.field("authMethod", "session")
                 }
@@ -34,7 +37,7 @@ struct AuthController {
 
     @Sendable func me(_ request: Request, context: BureauRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let user = try operations.me(by: .user(identity))
-        return JSONResponse.make(MeRepresentation(user: user, credential: identity.credential))
+        let (user, scope) = try operations.me(by: .user(identity))
+        return JSONResponse.make(MeRepresentation(user: user, credential: identity.credential, scope: scope))
     }
 }

@@ -97,6 +97,15 @@ extension APIError {
         APIError(.contentTooLarge, code: "body_too_large", detail: "The request body is larger than this server accepts.")
     }
 
+    /// 403 `insufficient_scope`: a `read` API key asked for a change.
+    public static var insufficientScope: APIError {
+        APIError(
+            .forbidden,
+            code: "insufficient_scope",
+            detail: "This API key is read-only: it may read but not change anything. Use a key with the full scope."
+        )
+    }
+
     /// 404 for a resource of the named kind.
     public static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", detail: "\(what) was not found.")
@@ -119,6 +128,7 @@ extension APIError {
         case .credentialEnded(let credential):
             // Like any refused credential: the answer never says why (revoked, ended or expired).
             if case .apiKey = credential { self = .unauthenticated(keyPresented: true) } else { self = .unauthenticated(keyPresented: false) }
+        case .insufficientScope: self = .insufficientScope
         case .invalid(let inconsistency):
             self = APIError(.conflict, code: "conflict", detail: "The change conflicts with the current state (\(inconsistency.kind)).")
         }

@@ -49,6 +49,45 @@ struct JSONRequestBody {
         }
     }
 
+    /// An array of strings as sent, `nil` when absent; anything else is recorded as a problem naming the field.
+    mutating func strings(_ name: String) -> [String]? {
+        switch fields[name] {
+        case nil:
+            return nil
+        case .array(let values)?:
+            var strings: [String] = []
+            for value in values {
+                guard case .string(let string) = value else {
+                    fail(name, "must be an array of strings")
+                    return nil
+                }
+                strings.append(string)
+            }
+            return strings
+        case let other?:
+            fail(name, "must be an array of strings, not \(other.typeName)")
+            return nil
+        }
+    }
+
+    /// An integer field as sent, `nil` when absent. A number with a fraction, out of `Int`'s range, or any
+    /// other JSON type is recorded as a problem naming the field.
+    mutating func integer(_ name: String) -> Int? {
+        switch fields[name] {
+        case nil:
+            return nil
+        case .number(let value)?:
+            guard value.rounded() == value, abs(value) < 9.0e15 else {
+                fail(name, "must be an integer")
+                return nil
+            }
+            return Int(value)
+        case let other?:
+            fail(name, "must be an integer, not \(other.typeName)")
+            return nil
+        }
+    }
+
     /// Records a problem with a field found by the caller.
     mutating func fail(_ name: String, _ message: String) {
         errors.append(APIError.FieldError(field: name, message: message))

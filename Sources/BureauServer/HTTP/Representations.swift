@@ -59,6 +59,8 @@ struct APIKeyRepresentation: JSONRepresentable {
             json.field("preview", key.preview)
             json.field("createdAt", key.createdAt)
             json.field("lastUsedAt", lastUsedAt)
+            json.field("expiresAt", key.expiresAt)
+            json.field("scope", key.scope.rawValue)
         }
     }
 }
@@ -75,6 +77,8 @@ struct CreatedAPIKeyRepresentation: JSONRepresentable {
             json.field("key", plaintext)
             json.field("preview", key.preview)
             json.field("createdAt", key.createdAt)
+            json.field("expiresAt", key.expiresAt)
+            json.field("scope", key.scope.rawValue)
         }
     }
 }

@@ -10,7 +10,8 @@ import Hummingbird
 ///
 /// - admitted: the route runs, acting for the verdict's principal;
 /// - 401 `unauthenticated` (clearing a refused session cookie), 429 `api_key_auth_blocked`, 503
-///   `key_checks_busy`, 429 `rate_limited` (each with `Retry-After`), 403 `cross_site_request`.
+///   `key_checks_busy`, 429 `rate_limited` (each with `Retry-After`), 403 `cross_site_request`, 403
+///   `insufficient_scope` (a read-only key on a state-changing route).
 ///
 /// Every governed response, errors included, carries `RateLimit-Policy: "general";q=120;w=60` and
 /// `RateLimit: "general";r=<remaining>;t=<seconds until a slot frees>`. Exempt clients, and all clients
@@ -45,7 +46,10 @@ struct APIAccessMiddleware: RouterMiddleware {
         if access.apiKey == nil, gate.acceptsKeyInQuery(route: route) {
             access.apiKey = APIKeyAuthentication.presentedQueryKey(in: request.uri)
         }
-        if access.apiKey == nil, let value = cookie.value(in: request.headers) {
+        if access.apiKey == nil, gate.acceptsKeyInQuery(route: route), let ticket = request.uri.queryParameters["ticket"] {
+            access.ticket = ticket
+        }
+        if access.apiKey == nil, access.ticket == nil, let value = cookie.value(in: request.headers) {
             access.sessionCookie = value
             access.fetchSite = request.headers[.secFetchSite].map { Substring($0) }
             access.origin = request.headers[.origin].map { Substring($0) }
@@ -101,6 +105,7 @@ extension APIError {
         case .keyChecksBusy(let seconds): self = .keyChecksBusy(retryAfterSeconds: seconds)
         case .rateLimited(let seconds): self = .rateLimited(retryAfterSeconds: seconds)
         case .crossSite: self = .crossSiteRequest
+        case .insufficientScope: self = .insufficientScope
         }
     }
 }

@@ -4,7 +4,7 @@ import BureauAuth
 ///
 /// The target is cut at its delimiters (`/ ? & # ;`). A piece `name=value` whose name, fully
 /// percent-decoded, is a credential's name (`apikey`, `api_key`, `api-key`, `x-api-key`, `token`,
-/// `access_token`, and a sign-in's `code`, `state`, `id_token`, `client_secret`, in any case) is logged as
+/// `access_token`, a stream's `ticket`, and a sign-in's `code`, `state`, `id_token`, `client_secret`, in any case) is logged as
 /// `name=REDACTED`. Any other piece that percent-decodes to
 /// something else is judged by what it decodes to (recursively, so double encodings and encoded
 /// delimiters are seen through); if that holds a credential, the decoded form is logged with the credential
@@ -16,7 +16,7 @@ enum LoggedTarget {
     /// Names whose values are always hidden (compared after decoding, ignoring case).
     /// `code` and `state` are a sign-in callback's authorization code and state.
     static let secretNames: Set<String> = [
-        "apikey", "api_key", "api-key", "x-api-key", "token", "access_token", "code", "state", "id_token", "client_secret",
+        "apikey", "api_key", "api-key", "x-api-key", "token", "access_token", "code", "state", "id_token", "client_secret", "ticket",
     ]
     /// Runs of letters and digits at least this long are hidden, wherever they are.
     static let longestVisibleRun = 24

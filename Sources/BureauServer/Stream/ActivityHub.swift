@@ -97,8 +97,15 @@ public final class ActivityHub: Sendable {
         if !committed.events.isEmpty {
             state.withLock { $0.pending.append(committed) }
         }
-        if case .apiKeyRevoked(let revocation) = committed.mutation {
+        switch committed.mutation {
+        case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             closeStreams(authenticatedBy: .apiKey(revocation.id))
+        default:
+            break
+        }
+        // A roll without grace ends the old key at once; with grace, the heartbeat closes its streams.
+        if case .apiKeyRolled(let roll) = committed.mutation, roll.expiresAt <= roll.at {
+            closeStreams(authenticatedBy: .apiKey(roll.id))
         }
     }
 
@@ -132,6 +139,25 @@ public final class ActivityHub: Sendable {
             state.subscriptions.values.flatMap { $0.values.filter { $0.method == method } }
         }
         for subscription in matching { subscription.close(.credentialRevoked) }
+    }
+
+    /// Closes every stream opened with a key that has expired by `store`'s clock. One read of the store
+    /// for all of them, and none when no stream was opened with a key.
+    public func closeStreamsOfExpiredKeys(in store: BureauStore) {
+        let keyed = state.withLock { state in
+            state.subscriptions.values.flatMap { subscriptions in
+                subscriptions.values.filter { if case .apiKey = $0.method { true } else { false } }
+            }
+        }
+        guard !keyed.isEmpty else { return }
+        let now = store.now()
+        let expired = store.read { state in
+            keyed.filter { subscription in
+                guard case .apiKey(let id) = subscription.method else { return false }
+                return state.apiKeys[id]?.hasExpired(at: now) == true
+            }
+        }
+        for subscription in expired { subscription.close(.credentialRevoked) }
     }
 
     /// Queues a heartbeat into every open stream.

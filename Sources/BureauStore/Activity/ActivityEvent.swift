@@ -54,6 +54,10 @@ public enum ActivityKind: String, Hashable, Sendable, Codable, CaseIterable {
     case apiKeyCreated = "api_key.created"
     /// An API key was revoked.
     case apiKeyRevoked = "api_key.revoked"
+    /// An API key was rolled: a successor replaced it, and it expires after a grace period.
+    case apiKeyRolled = "api_key.rolled"
+    /// An API key was revoked because someone reported it leaked.
+    case apiKeyLeaked = "api_key.leaked"
 }
 
 /// What an API key event shows of the key: never its secret or hash.

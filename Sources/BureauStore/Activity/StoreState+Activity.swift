@@ -13,6 +13,16 @@ extension StoreState {
         case .apiKeyRevoked(let revocation):
             guard let key = apiKeys[revocation.id] else { return [] }
             return [event(.apiKeyRevoked, revocation.at, key.userID, .apiKey(APIKeySummary(key)))]
+        case .apiKeyLeaked(let revocation):
+            guard let key = apiKeys[revocation.id] else { return [] }
+            return [event(.apiKeyLeaked, revocation.at, key.userID, .apiKey(APIKeySummary(key)))]
+        case .apiKeyRolled(let roll):
+            // The rolled key, then its successor as a created key.
+            guard let key = apiKeys[roll.id] else { return [] }
+            return [
+                event(.apiKeyRolled, roll.at, key.userID, .apiKey(APIKeySummary(key))),
+                event(.apiKeyCreated, roll.at, key.userID, .apiKey(APIKeySummary(roll.successor)), index: 1),
+            ]
         case .desktopCreated(let desktop):
             return [event(.desktopCreated, desktop.createdAt, desktop.ownerID, .desktop(desktop))]
         case .desktopUpdated(let change):

@@ -55,15 +55,83 @@ public struct NewUser: OperationInput {
     }
 }
 
-/// A new API key: a name.
+/// A new API key: a name, and optionally when it expires, as an RFC 3339 time (`expiresAt`) or as a
+/// number of days from its creation (`expiresInDays`, the command line's `--expires-in`), not both.
+/// Its `scope` is `full` (the default) or `read`.
+/// Whether the time lies in the future and within `auth.max_key_lifetime_days` is judged at the commit
+/// (``InputRules/keyExpiry(_:now:maxLifetimeDays:)``), against the time the key is created.
 public struct NewAPIKey: OperationInput {
     public var name: String?
-    public init(name: String?) { self.name = name }
+    public var expiresAt: String?
+    public var expiresInDays: Int?
+    public var scope: String?
+    public init(name: String?, expiresAt: String? = nil, expiresInDays: Int? = nil, scope: String? = nil) {
+        self.name = name
+        self.expiresAt = expiresAt
+        self.expiresInDays = expiresInDays
+        self.scope = scope
+    }
 
-    public func checked() -> Result<String, InvalidInput> {
+    public func checked() -> Result<APIKeyDraft, InvalidInput> {
         var check = InputCheck()
         let name = check.check(name, field: "name", required: true, InputRules.displayName)
-        return check.result(name)
+        var expiry: KeyExpiryRequest?
+        if expiresAt != nil, expiresInDays != nil {
+            check.fail("expiresAt", "give either expiresAt or a number of days, not both")
+        } else if let at = check.check(expiresAt, field: "expiresAt", required: false, InputRules.time) {
+            expiry = .at(at)
+        } else if let days = check.check(expiresInDays, field: "expiresInDays", required: false, InputRules.keyLifetimeDays) {
+            expiry = .afterDays(days)
+        }
+        let scope: APIKeyScope? = check.check(scope, field: "scope", required: false, InputRules.oneOf)
+        return check.result(name.map { APIKeyDraft(name: $0, expiry: expiry, scope: scope ?? .full) })
+    }
+}
+
+/// The roll of a key: how long the old key keeps working (`graceSeconds`, required).
+public struct APIKeyRollRequest: OperationInput {
+    public var graceSeconds: Int?
+    public init(graceSeconds: Int?) { self.graceSeconds = graceSeconds }
+
+    public func checked() -> Result<Int, InvalidInput> {
+        var check = InputCheck()
+        let grace = check.check(graceSeconds, field: "graceSeconds", required: true, InputRules.rollGraceSeconds)
+        return check.result(grace)
+    }
+}
+
+/// A leak report: the strings someone found (`keys`), any of which may be a key.
+public struct LeakReport: OperationInput {
+    public var keys: [String]?
+    public init(keys: [String]?) { self.keys = keys }
+
+    public func checked() -> Result<[String], InvalidInput> {
+        var check = InputCheck()
+        let keys = check.check(keys, field: "keys", required: true, InputRules.leakReportCandidates)
+        return check.result(keys)
+    }
+}
+
+/// A new key's checked input.
+public struct APIKeyDraft: Sendable, Hashable {
+    public var name: String
+    public var expiry: KeyExpiryRequest?
+    public var scope: APIKeyScope
+}
+
+/// When a new key is to expire, as its input said it.
+public enum KeyExpiryRequest: Sendable, Hashable {
+    /// At this instant.
+    case at(Timestamp)
+    /// This many days after the key's creation.
+    case afterDays(Int)
+
+    /// The instant, for a key created at `now`.
+    public func instant(from now: Timestamp) -> Timestamp {
+        switch self {
+        case .at(let time): time
+        case .afterDays(let days): now.adding(milliseconds: Int64(days) * InputRules.millisecondsPerDay)
+        }
     }
 }
 

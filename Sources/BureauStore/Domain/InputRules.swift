@@ -48,6 +48,57 @@ public enum InputRules {
         return .success(raw)
     }
 
+    /// Milliseconds in a day (key lifetimes are counted in days of 24 hours).
+    public static let millisecondsPerDay: Int64 = 86_400_000
+    /// Days a key may be given to live (`--expires-in`, `auth.max_key_lifetime_days`): up to 100 years.
+    public static let keyLifetimeDays = 1...36_500
+
+    /// The grace period of a roll, in seconds: up to 7 days.
+    public static let rollGraceSeconds = 0...604_800
+
+    /// A roll's grace period: 0 to 604,800 seconds.
+    public static func rollGraceSeconds(_ seconds: Int) -> Result<Int, RuleViolation> {
+        rollGraceSeconds.contains(seconds) ? .success(seconds) : .failure(RuleViolation("must be a number of seconds from 0 to 604800"))
+    }
+
+    /// How many candidate strings one leak report may hold.
+    public static let leakReportCandidates = 1...20
+    /// The longest candidate string of a leak report, in bytes (a key is 53).
+    public static let leakReportCandidateBytes = 200
+
+    /// The candidates of a leak report: 1 to 20 strings of at most 200 bytes each, duplicates dropped.
+    public static func leakReportCandidates(_ raw: [String]) -> Result<[String], RuleViolation> {
+        guard leakReportCandidates.contains(raw.count) else { return .failure(RuleViolation("must hold 1 to 20 strings")) }
+        guard raw.allSatisfy({ $0.utf8.count <= leakReportCandidateBytes }) else {
+            return .failure(RuleViolation("must hold strings of at most 200 bytes"))
+        }
+        var seen = Set<String>()
+        return .success(raw.filter { seen.insert($0).inserted })
+    }
+
+    /// A time in RFC 3339 (`2026-11-22T10:00:00Z`, with or without fractional seconds, `Z` or an offset).
+    public static func time(_ raw: String) -> Result<Timestamp, RuleViolation> {
+        guard let time = Timestamp(anyRFC3339: raw) else {
+            return .failure(RuleViolation("must be an RFC 3339 time such as 2026-11-22T10:00:00Z"))
+        }
+        return .success(time)
+    }
+
+    /// A key's lifetime in days: 1 to 36,500.
+    public static func keyLifetimeDays(_ days: Int) -> Result<Int, RuleViolation> {
+        keyLifetimeDays.contains(days) ? .success(days) : .failure(RuleViolation("must be a number of days from 1 to 36500"))
+    }
+
+    /// A key's expiry, judged at `now` (the time the key is created): strictly in the future and, when
+    /// `maxLifetimeDays` is set (`auth.max_key_lifetime_days`), at most that many days ahead.
+    public static func keyExpiry(_ time: Timestamp, now: Timestamp, maxLifetimeDays: Int?) -> Result<Timestamp, RuleViolation> {
+        guard time > now else { return .failure(RuleViolation("must be in the future")) }
+        if let maxLifetimeDays, time.millisecondsSinceEpoch - now.millisecondsSinceEpoch > Int64(maxLifetimeDays) * millisecondsPerDay {
+            return .failure(RuleViolation("must be at most \(maxLifetimeDays) days ahead (auth.max_key_lifetime_days)"))
+        }
+        return .success(time)
+    }
+
     /// A value of an enumeration, by its raw value.
     public static func oneOf<Value: RawRepresentable & CaseIterable>(_ raw: String) -> Result<Value, RuleViolation>
     where Value.RawValue == String {

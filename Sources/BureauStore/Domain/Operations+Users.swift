@@ -17,11 +17,12 @@ extension Operations {
         store.read { $0.user(email: email) }
     }
 
-    /// The requester's own user (`GET /api/auth/me`).
-    public func me(by requester: Requester) throws -> User {
+    /// The requester's own user (`GET /api/auth/me`) and, when it acts with an API key, that key's scope.
+    public func me(by requester: Requester) throws -> (user: User, scope: APIKeyScope?) {
         try read(by: requester) { state in
             guard let user = state.users[requester.userID] else { throw StoreError.notFound("User") }
-            return user
+            guard case .user(let principal) = requester, case .apiKey(let id) = principal.credential else { return (user, nil) }
+            return (user, state.apiKeys[id]?.scope)
         }
     }
 

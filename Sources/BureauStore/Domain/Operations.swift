@@ -4,10 +4,14 @@ public struct OperationPolicy: Sendable, Hashable {
     public var maxKeysPerUser: Int
     /// `auth.session_idle_seconds` / `auth.session_absolute_seconds`.
     public var sessionLifetime: SessionLifetime
+    /// `auth.max_key_lifetime_days`: how far ahead a key's `expiresAt` may lie, and the expiry of a key
+    /// created without one; `nil`, keys may never expire.
+    public var maxKeyLifetimeDays: Int?
 
-    public init(maxKeysPerUser: Int = 100, sessionLifetime: SessionLifetime = .standard) {
+    public init(maxKeysPerUser: Int = 100, sessionLifetime: SessionLifetime = .standard, maxKeyLifetimeDays: Int? = nil) {
         self.maxKeysPerUser = maxKeysPerUser
         self.sessionLifetime = sessionLifetime
+        self.maxKeyLifetimeDays = maxKeyLifetimeDays
     }
 }
 
@@ -41,7 +45,7 @@ public struct Operations: Sendable {
     }
 
     /// Throws ``StoreError/credentialEnded(_:)`` unless `requester` is the operator or a user whose
-    /// credential is still active in `state` at `now`: the key not revoked, the session not ended and
+    /// credential is still active in `state` at `now`: the key neither revoked nor expired, the session not ended and
     /// within both timeouts, and either one still the user's.
     func requireActive(_ requester: Requester, in state: borrowing StoreState, at now: () -> Timestamp) throws(StoreError) {
         guard case .user(let principal) = requester else { return }
@@ -50,6 +54,8 @@ public struct Operations: Sendable {
             guard let key = state.apiKeys[id], key.isActive, key.userID == principal.userID else {
                 throw StoreError.credentialEnded(principal.credential)
             }
+            // The clock only for a key that can expire.
+            if key.expiresAt != nil, key.hasExpired(at: now()) { throw StoreError.credentialEnded(principal.credential) }
         case .session(let id):
             guard let session = state.sessions[id], session.userID == principal.userID,
                 !policy.sessionLifetime.hasExpired(createdAt: session.createdAt, lastSeenAt: sessionLastSeen(session), at: now())
@@ -60,7 +66,8 @@ public struct Operations: Sendable {
     }
 
     /// Runs `body` on the current state after checking the requester's credential, under the read lock.
-    /// The clock is read only for a session (its timeouts): an API-key read pays one dictionary lookup.
+    /// The clock is read only for a session (its timeouts) or a key that can expire: any other API-key read
+    /// pays one dictionary lookup.
     func read<Result>(by requester: Requester, _ body: (borrowing StoreState) throws -> Result) throws -> Result {
         try store.read { state in
             try requireActive(requester, in: state, at: store.now)
@@ -68,13 +75,22 @@ public struct Operations: Sendable {
         }
     }
 
-    /// Commits what `plan` decides after checking the requester's credential inside the same commit.
+    /// Throws ``StoreError/insufficientScope`` when `requester` acts with a `read` key: every commit a user
+    /// makes changes state, so this one rule, on the one path of every user's change, covers them all.
+    func requireChangeScope(_ requester: Requester, in state: borrowing StoreState) throws(StoreError) {
+        guard case .user(let principal) = requester, case .apiKey(let id) = principal.credential else { return }
+        if let key = state.apiKeys[id], !key.scope.allowsChanges { throw StoreError.insufficientScope }
+    }
+
+    /// Commits what `plan` decides after checking the requester's credential (active, and allowed to change
+    /// state) inside the same commit.
     func commit<Output: Sendable>(
         by requester: Requester,
         _ plan: @Sendable (borrowing StoreState, _ sequence: UInt64, _ now: Timestamp) throws -> (Mutation?, Output)
     ) async throws -> Output {
         try await store.commit { state, sequence, now in
             try requireActive(requester, in: state, at: { now })
+            try requireChangeScope(requester, in: state)
             return try plan(state, sequence, now)
         }
     }

@@ -34,6 +34,14 @@ enum Sample {
         )
     }
 
+    /// The successor of `key` in a roll.
+    static func rolledTo(_ key: APIKeyRecord) -> APIKeyRecord {
+        var successor = Sample.key(6, of: 2)
+        successor.scope = key.scope
+        successor.name = key.name
+        return successor
+    }
+
     static func desktop(_ n: UInt64, of user: UInt64, ordinal: UInt64) -> Desktop {
         Desktop(
             id: DesktopID(uuid: uuid(3, n)),
@@ -73,6 +81,10 @@ enum Sample {
         )
         var revokedLater = key(2, of: 1)
         revokedLater.lastUsedAt = time(1)
+        var expiring = key(4, of: 2)
+        expiring.expiresAt = time(40)
+        var reader = key(5, of: 2)
+        reader.scope = .read
         return [
             .userCreated(user(1)),
             .userCreated(user(2)),
@@ -96,6 +108,11 @@ enum Sample {
             .sessionEnded(SessionEnding(id: session(2, of: 1, at: 16).id, at: time(19))),
             .sessionsPruned(SessionPruning(ids: [session(3, of: 2, at: 17).id], at: time(20))),
             .idempotencyExpired(IdempotencyExpiry(at: time(21))),
+            // Appended, so that the histories of earlier formats (prefixes of this one) stay as they were.
+            .apiKeyCreated(expiring),
+            .apiKeyCreated(reader),
+            .apiKeyRolled(APIKeyRoll(id: reader.id, expiresAt: time(60), successor: rolledTo(reader), at: time(30))),
+            .apiKeyLeaked(APIKeyRevocation(id: APIKeyID(uuid: uuid(2, 6)), at: time(31))),
         ]
     }
 
