@@ -18,6 +18,31 @@ enum ActivityPaths {
                 )
             ),
             (
+                "/api/mission-control/activity/tickets",
+                OpenAPI.PathItem(
+                    post: Endpoint.operation(
+                        "createStreamTicket",
+                        tag: "activity",
+                        summary: "A single-use ticket, valid 60 s, that opens the stream for this credential (no key in a URL)",
+                        responses: [
+                            (
+                                201,
+                                Responses.json(
+                                    "The ticket (`Cache-Control: no-store`).",
+                                    Schemas.ref("StreamTicket"),
+                                    headers: [("Cache-Control", OpenAPI.Header(schema: .string(allowedValues: "no-store"), required: true))]
+                                )
+                            )
+                        ],
+                        errors: {
+                            var errors = Errors.change(badRequest: [], readsBody: false)
+                            errors.tooManyRequests = ["too_many_tickets"]
+                            return errors
+                        }()
+                    )
+                )
+            ),
+            (
                 "/api/mission-control/activity/stream",
                 OpenAPI.PathItem(
                     get: Endpoint.operation(
@@ -33,6 +58,11 @@ enum ActivityPaths {
                             `stream.max_streams_per_user` streams: one more is 429 `too_many_streams`.
                             """,
                         parameters: [
+                            .query(
+                                name: "ticket",
+                                schema: .string,
+                                description: "A single-use ticket from `POST /api/mission-control/activity/tickets`, in place of a credential."
+                            ),
                             .header(name: "Last-Event-ID", schema: eventID, description: "The id of the last event received."),
                             .query(name: "lastEventId", schema: eventID, description: "`Last-Event-ID` for clients that cannot send headers."),
                         ],

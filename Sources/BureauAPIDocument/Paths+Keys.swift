@@ -1,6 +1,7 @@
 import OpenAPIKit
 
-/// `/api/auth/api-keys`: create (the plaintext is returned this once), list (masked), revoke.
+/// `/api/auth/api-keys`: create (the plaintext is returned this once), list (masked), revoke, roll, and
+/// the credential-free leak report.
 enum KeyPaths {
     static var items: [(String, OpenAPI.PathItem)] {
         [
@@ -18,7 +19,18 @@ enum KeyPaths {
                         "createAPIKey",
                         tag: "api-keys",
                         summary: "Create a key: the only answer that ever holds its plaintext",
-                        body: Endpoint.jsonBody("The key's name.", properties: ["name": Schemas.displayName]),
+                        body: Endpoint.jsonBody(
+                            "The key's name; optionally when it expires and what it may do.",
+                            properties: [
+                                "name": Schemas.displayName,
+                                "expiresAt": JSONSchema.string(
+                                    format: .dateTime,
+                                    required: false,
+                                    description: "RFC 3339, in the future, at most `auth.max_key_lifetime_days` ahead when that is set."
+                                ),
+                                "scope": Schemas.keyScope.optionalSchemaObject(),
+                            ]
+                        ),
                         responses: [
                             (
                                 201,
@@ -52,6 +64,60 @@ enum KeyPaths {
                         description: "Requests with the key are refused from then on, and the activity streams it opened are closed.",
                         responses: [(204, Responses.empty("Revoked."))],
                         errors: Errors.change(badRequest: [], forbidden: ["forbidden"], notFound: true, readsBody: false)
+                    )
+                )
+            ),
+            (
+                "/api/auth/api-keys/{id}/roll",
+                OpenAPI.PathItem(
+                    parameters: [.b(Endpoint.idParameter("key"))],
+                    post: Endpoint.operation(
+                        "rollAPIKey",
+                        tag: "api-keys",
+                        summary: "Roll a key: a new key with the same name and scope; the old one expires after the grace period",
+                        body: Endpoint.jsonBody(
+                            "How long the old key keeps working.",
+                            properties: ["graceSeconds": .integer(maximum: (604_800, exclusive: false), minimum: (0, exclusive: false))]
+                        ),
+                        responses: [
+                            (
+                                201,
+                                Responses.json(
+                                    "The new key, with its plaintext (`Cache-Control: no-store`).",
+                                    Schemas.ref("CreatedAPIKey"),
+                                    headers: [("Cache-Control", OpenAPI.Header(schema: .string(allowedValues: "no-store"), required: true))]
+                                )
+                            )
+                        ],
+                        errors: Errors.change(
+                            forbidden: ["forbidden"],
+                            notFound: true,
+                            conflict: ["api_key_expiring", "api_key_limit_reached", "conflict"]
+                        )
+                    )
+                )
+            ),
+            (
+                "/api/auth/api-keys/report",
+                OpenAPI.PathItem(
+                    post: Endpoint.operation(
+                        "reportLeakedAPIKeys",
+                        tag: "api-keys",
+                        summary: "Report keys seen where they should not be: every valid one among them is revoked",
+                        description: """
+                            No credentials. The answer is the same whether or not anything matched; each owner of a revoked                             key gets an `api_key.leaked` event.
+                            """,
+                        body: Endpoint.jsonBody(
+                            "The candidate strings.",
+                            properties: ["keys": .array(minItems: 1, maxItems: 20, items: .string(maxLength: 200))]
+                        ),
+                        responses: [(202, Responses.json("Received.", Schemas.ref("Status")))],
+                        errors: {
+                            var errors = Errors.change()
+                            errors.unauthenticated = false
+                            return errors
+                        }(),
+                        security: Security.none
                     )
                 )
             ),

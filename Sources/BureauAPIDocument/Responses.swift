@@ -127,7 +127,7 @@ struct Errors {
     ) -> Errors {
         Errors(
             badRequest: badRequest,
-            forbidden: forbidden + ["cross_site_request"],
+            forbidden: forbidden + ["cross_site_request", "insufficient_scope"],
             notFound: notFound,
             conflict: conflict,
             readsBody: readsBody,

@@ -85,6 +85,8 @@ enum Schemas {
                     "preview": .string(description: "The key's last 4 characters only, e.g. `lb_k_...9f3a`."),
                     "createdAt": timestamp,
                     "lastUsedAt": nullableTimestamp,
+                    "expiresAt": nullableTimestamp,
+                    "scope": keyScope,
                 ]
             ),
             "APIKeyList": .object(properties: ["data": .array(items: ref("APIKey"))]),
@@ -96,6 +98,8 @@ enum Schemas {
                     "key": .string(maxLength: 72, pattern: "^lb_k_[A-Za-z0-9_]+$"),
                     "preview": .string,
                     "createdAt": timestamp,
+                    "expiresAt": nullableTimestamp,
+                    "scope": keyScope,
                 ]
             ),
             "Me": .object(
@@ -106,6 +110,7 @@ enum Schemas {
                     "createdAt": timestamp,
                     "authMethod": .string(allowedValues: "api_key", "session"),
                     "apiKeyId": .string(required: false, description: "The key's id, when the request used an API key."),
+                    "scope": keyScope,
                 ]
             ),
             "SignInOptions": .object(
@@ -132,16 +137,27 @@ enum Schemas {
                         "desktop.updated",
                         "desktop.deleted",
                         "api_key.created",
-                        "api_key.revoked"
+                        "api_key.revoked",
+                        "api_key.rolled",
+                        "api_key.leaked"
                     ),
                     "at": timestamp,
                     "data": .object(description: "The task, desktop or key (as listed) the event is about."),
                 ]
             ),
             "ActivityList": .object(properties: ["data": .array(items: ref("ActivityEvent")), "nextCursor": nextCursor]),
-            "Status": .object(properties: ["status": .string(allowedValues: "ok", "ready", "read_only")]),
+            "Status": .object(properties: ["status": .string(allowedValues: "ok", "ready", "read_only", "received")]),
+            "StreamTicket": .object(
+                properties: [
+                    "ticket": .string(description: "Single use: `?ticket=` on the activity stream."),
+                    "expiresAt": timestamp,
+                ]
+            ),
         ]
     }
+
+    /// What a key may do: everything its owner may (`full`, the default), or only read (`read`).
+    static let keyScope = JSONSchema.string(allowedValues: "full", "read")
 
     static let taskStatus = JSONSchema.string(allowedValues: "queued", "running", "completed", "failed", "cancelled")
 

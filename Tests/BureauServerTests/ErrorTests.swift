@@ -82,6 +82,12 @@ struct ErrorTests {
             let onID = try await client.send(.post, "/api/desktops/\(DesktopID.random())", key: key)
             #expect(onID.status == .methodNotAllowed)
             #expect(onID.headers[.allow] == "DELETE, GET, PATCH")
+            // A literal route beside a parameterised one: the router takes the literal, so only its methods.
+            let literal = try await client.send(.delete, "/api/auth/api-keys/report", key: key)
+            #expect(literal.status == .methodNotAllowed)
+            #expect(literal.headers[.allow] == "POST")
+            let parameterised = try await client.send(.get, "/api/auth/api-keys/\(APIKeyID.random())", key: key)
+            #expect(parameterised.headers[.allow] == "DELETE")
             let unknown = try await client.send(.get, "/api/nothing-here", key: key)
             #expect(unknown.status == .notFound)
             #expect(unknown.code == "not_found")

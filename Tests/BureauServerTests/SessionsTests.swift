@@ -36,6 +36,7 @@ struct SessionsTests {
             #expect(me.object["authMethod"] as? String == "session")
             #expect(me.object["id"] as? String == response.object["id"] as? String)
             #expect(me.object["apiKeyId"] == nil)
+            #expect(response.object["scope"] as? String == "full" && me.object["scope"] as? String == "full", "a session may do everything")
         }
     }
 

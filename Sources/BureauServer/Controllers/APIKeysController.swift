@@ -61,7 +61,7 @@ struct APIKeysController {
     /// bcrypt, and every usable key among them is revoked (``Operations/revokeLeakedKey(_:)``), its owner
     /// told by an `api_key.leaked` event.
     @Sendable func report(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        var body = try await JSONRequestBody.read(request, limit: min(settings.maxBodyBytes, Self.reportBodyBytes))
+        var body = try await JSONRequestBody.read(request, limit: settings.maxBodyBytes)
         let input = LeakReport(keys: body.strings("keys"))
         try body.throwIfInvalid(adding: input.problems)
         guard case .success(let candidates) = input.checked() else { throw APIError.invalidField("keys", "is invalid") }
@@ -77,8 +77,6 @@ struct APIKeysController {
         return JSONResponse.make(LeakReportReceipt(), status: .accepted, headers: headers)
     }
 
-    /// The largest body a leak report may have (20 candidates of 200 bytes, quoted, with room).
-    static let reportBodyBytes = 16_384
     /// The report's route, which needs no credentials.
     static let reportPath = "/api/auth/api-keys/report"
 

@@ -14,7 +14,7 @@ struct AuthController {
     struct MeRepresentation: JSONRepresentable {
         let user: User
         let credential: Credential
-        /// The key's scope, when the request authenticated with a key.
+        /// The key's scope, when the request authenticated with a key (a session may do everything: `full`).
         var scope: APIKeyScope? = nil
 
         func write(to writer: inout JSONWriter) {
@@ -27,10 +27,10 @@ struct AuthController {
                 case .apiKey(let id):
                     json.field("authMethod", "api_key")
                     json.field("apiKeyId", id.description)
-                    json.field("scope", (scope ?? .full).rawValue)
                 case .session:
                     json.field("authMethod", "session")
                 }
+                json.field("scope", (scope ?? .full).rawValue)
             }
         }
     }

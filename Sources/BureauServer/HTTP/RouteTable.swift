@@ -39,9 +39,12 @@ public final class RouteTable: Sendable {
     }
 
     /// The methods allowed on `path`, or `nil` when no route matches the path at all.
+    /// A route written out literally for the path (`/api/auth/api-keys/report`) is the one the router
+    /// takes, whatever a parameterised one (`/api/auth/api-keys/{id}`) allows: its methods alone count.
     public func allowedMethods(for path: String) -> Set<HTTPRequest.Method>? {
         let requested = Self.segments(of: path)
         return entries.withLock { entries in
+            if let literal = entries.values.first(where: { $0.segments == requested }) { return literal.methods }
             var allowed: Set<HTTPRequest.Method>?
             for entry in entries.values where Self.matches(entry.segments, requested) {
                 allowed = (allowed ?? []).union(entry.methods)
