@@ -169,7 +169,7 @@ struct ConnectionLimitsLiveTests {
             #expect(try await held[0].responses(2) == [200, 200])
 
             await held[1].close()
-            let freed = try await eventually(within: .seconds(10)) { connections.count(of: .v4(0x7F00_0001)) == 2 }
+            let freed = try await eventually(within: .seconds(30)) { connections.count(of: .v4(0x7F00_0001)) == 2 }
             #expect(freed, "the count did not fall when a connection closed")
             let later = try await RawConnection.open(port: port)
             try await later.get("/healthz")
