@@ -87,7 +87,7 @@ struct LogWriterTests {
     @Test("status and duration in a handler's metadata are numbers; other values strings")
     func handlerNumbers() throws {
         let captured = Captured()
-        let logger = Logger(label: "bureau") { JSONLogHandler(label: $0, level: .info) { captured.write(Array($0.utf8)) } }
+        let logger = Logger(label: "bureau") { LineLogHandler(label: $0, level: .info, format: .json) { captured.write(Array($0.utf8)) } }
         logger.info("request", metadata: ["hb.response.status": "201", "duration_ms": "0.4", "user_id": "u-1"])
         logger.debug("not at this level")
         let lines = captured.lines

@@ -38,14 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         // Every line goes through one writer thread, in batches; request lines are formatted there too.
         let writer = LogWriter(format: configuration.logFormat)
         defer { writer.close() }
-        switch configuration.logFormat {
-        case .text:
-            LoggingSystem.bootstrap { label in
-                LineLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
-            }
-        case .json:
-            LoggingSystem.bootstrap { label in
-                JSONLogHandler(label: label, level: level, metadataProvider: LoggingSystem.metadataProvider) { writer.enqueue(.line($0)) }
+        LoggingSystem.bootstrap { [format = configuration.logFormat] label in
+            LineLogHandler(label: label, level: level, format: format, metadataProvider: LoggingSystem.metadataProvider) {
+                writer.enqueue(.line($0))
             }
         }
         let logger = Logger(label: "bureau")

@@ -9,8 +9,8 @@ import Darwin
 #endif
 
 /// One line per log event, in the layout of swift-log's `StreamLogHandler`
-/// (`<time> <level> <label>: <key=value ...> [<source>] <message>`), with metadata rendered only when a
-/// line is actually written.
+/// (`<time> <level> <label>: <key=value ...> [<source>] <message>`), or in the `json` format one JSON
+/// object (``JSONLogLine``), with metadata rendered only when a line is actually written.
 ///
 /// `StreamLogHandler` renders its metadata into a string each time an item is set. The HTTP server sets a
 /// request id on every request's logger, so that rendering ran on every request, logged or not, for a few
@@ -20,6 +20,8 @@ struct LineLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
     private let label: String
+    /// `text` (this layout) or `json` (``JSONLogLine``).
+    private let format: LogFormat
     private let output: @Sendable (String) -> Void
 
     /// A handler writing to standard error, each line with one `write(2)` (so lines of concurrent events
@@ -31,13 +33,15 @@ struct LineLogHandler: LogHandler {
         }
     }
 
-    /// A handler giving its lines to `output` (tests capture them).
+    /// A handler giving its lines, in `format`, to `output` (tests capture them).
     init(
         label: String,
         level: Logger.Level,
+        format: LogFormat = .text,
         metadataProvider: Logger.MetadataProvider? = nil,
         output: @escaping @Sendable (String) -> Void
     ) {
+        self.format = format
         self.label = label
         self.logLevel = level
         self.metadataProvider = metadataProvider
@@ -51,7 +55,13 @@ struct LineLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = Self.merged(metadata, provider: metadataProvider, event: event)
-        output(Self.line(time: .now(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message))
+        let line =
+            switch format {
+            case .text: Self.line(time: .now(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message)
+            case .json:
+                JSONLogLine.line(time: .now(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message)
+            }
+        output(line)
     }
 
     /// The handler's metadata, then the provider's, then the event's own (each overriding the one before),

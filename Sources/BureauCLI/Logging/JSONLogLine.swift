@@ -3,33 +3,6 @@ import BureauServer
 import BureauStore
 import Logging
 
-/// `log.format: json`: each event as one JSON object on one line, given to `output` (the server's
-/// ``LogWriter``).
-struct JSONLogHandler: LogHandler {
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: @Sendable (String) -> Void
-
-    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil, output: @escaping @Sendable (String) -> Void) {
-        self.label = label
-        self.logLevel = level
-        self.metadataProvider = metadataProvider
-        self.output = output
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = LineLogHandler.merged(metadata, provider: metadataProvider, event: event)
-        output(JSONLogLine.line(time: .now(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message))
-    }
-}
-
 /// The JSON format's lines: `{"time", "level", "label", "message", ...}` then the metadata, one object per
 /// line. The request fields have names of their own (`request_id`, equal to the response's
 /// `x-request-id`; `method`, `target`, `route`, `status`, `duration_ms`, `user_id`, `auth_method`,
