@@ -29,6 +29,9 @@ struct KeyRollTests {
             let list = try await client.send(.get, "/api/auth/api-keys", key: admin)
             let rolledItem = list.items.first { $0["id"] as? String == old.record.id.description }
             #expect(rolledItem?["expiresAt"] as? String == time.later(milliseconds: 3_600_000))
+            #expect(rolledItem?["rolled"] as? Bool == true)
+            let successorItem = list.items.first { $0["id"] as? String == rolled.object["id"] as? String }
+            #expect(successorItem?["rolled"] as? Bool == false)
             #expect(!list.text.contains(successor))
 
             #expect(try await client.send(.get, "/api/desktops", key: old.plaintext).status == .ok)

@@ -76,10 +76,11 @@ public final class KeyUsageRecorder: Sendable {
     /// Notes a successful use of a key, from `client` when known.
     public func record(_ id: APIKeyID, at time: Timestamp, client: IPAddress? = nil) {
         pending.withLock { pending in
-            if pending[id] == nil {
-                pending[id] = Pending(at: time, client: client)
+            // One lookup for a key already noted since the last flush (nearly every request).
+            if let index = pending.index(forKey: id) {
+                pending.values[index].note(at: time, client: client)
             } else {
-                pending[id]!.note(at: time, client: client)
+                pending[id] = Pending(at: time, client: client)
             }
         }
     }

@@ -69,6 +69,7 @@ struct APIKeyRepresentation: JSONRepresentable {
             json.field("lastUsedAt", lastUsedAt)
             json.field("expiresAt", key.expiresAt)
             json.field("scope", key.scope.rawValue)
+            json.field("rolled", key.isRolled)
             json.field("unused", unused)
             json.key("usage")
             json.object { json in
