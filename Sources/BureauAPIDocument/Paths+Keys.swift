@@ -57,6 +57,18 @@ enum KeyPaths {
                 "/api/auth/api-keys/{id}",
                 OpenAPI.PathItem(
                     parameters: [.b(Endpoint.idParameter("key"))],
+                    get: Endpoint.operation(
+                        "getAPIKey",
+                        tag: "api-keys",
+                        summary: "One of the caller's active keys, masked, with its usage",
+                        description: """
+                            The key as listed: `usage.days` holds its requests on each of the last 30 UTC days (oldest \
+                            first, today last), `usage.lastClientAddress` the client address of its latest use. An \
+                            unknown, revoked or expired key is 404, another user's 403.
+                            """,
+                        responses: [(200, Responses.json("The key.", Schemas.ref("APIKey")))],
+                        errors: Errors(forbidden: ["forbidden"], notFound: true)
+                    ),
                     delete: Endpoint.operation(
                         "revokeAPIKey",
                         tag: "api-keys",

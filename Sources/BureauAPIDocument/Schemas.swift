@@ -87,6 +87,24 @@ enum Schemas {
                     "lastUsedAt": nullableTimestamp,
                     "expiresAt": nullableTimestamp,
                     "scope": keyScope,
+                    "unused": .boolean(
+                        description: "Whether the key went unused for `auth.unused_key_days` (always `false` when that is not set)."
+                    ),
+                    "usage": .object(
+                        properties: [
+                            "days": .array(
+                                description: "Requests on each of the last 30 UTC days, oldest first; the last is today.",
+                                minItems: 30,
+                                maxItems: 30,
+                                items: .integer(minimum: (0, exclusive: false))
+                            ),
+                            "firstDay": .string(format: .date, description: "The UTC date of `days[0]`."),
+                            "lastClientAddress": .string(
+                                nullable: true,
+                                description: "The client address of the key's latest use, `null` before the first."
+                            ),
+                        ]
+                    ),
                 ]
             ),
             "APIKeyList": .object(properties: ["data": .array(items: ref("APIKey"))]),
@@ -139,7 +157,8 @@ enum Schemas {
                         "api_key.created",
                         "api_key.revoked",
                         "api_key.rolled",
-                        "api_key.leaked"
+                        "api_key.leaked",
+                        "api_key.revoked_unused"
                     ),
                     "at": timestamp,
                     "data": .object(description: "The task, desktop or key (as listed) the event is about."),

@@ -70,10 +70,12 @@ public struct BureauServices: Sendable {
             policy: OperationPolicy(
                 maxKeysPerUser: settings.maxKeysPerUser,
                 sessionLifetime: settings.sessionLifetime,
-                maxKeyLifetimeDays: settings.maxKeyLifetimeDays
+                maxKeyLifetimeDays: settings.maxKeyLifetimeDays,
+                unusedKeyDays: settings.unusedKeyDays
             ),
             minter: minter ?? hasher,
-            sessionLastSeen: { sessions.usage.lastSeen($0) }
+            sessionLastSeen: { sessions.usage.lastSeen($0) },
+            keyLastUsed: { [usage = verifier.usage] in usage.lastUsed($0) }
         )
         self.issuer = SessionIssuer(operations: operations)
         self.cookie = SessionCookie(secure: settings.cookieSecure, maxAgeSeconds: settings.sessionAbsoluteSeconds)
@@ -205,6 +207,17 @@ public func buildApplication(
         // Idempotency records past their 24 hours leave memory (and so the next snapshot) on the same beat.
         try await operations.expireIdempotencyRecords()
     }
+    // Keys unused for `auth.unused_key_days` are revoked hourly when `auth.revoke_unused_keys` says so.
+    var unusedKeySweep: [any Service] = []
+    if services.settings.revokeUnusedKeys, services.settings.unusedKeyDays != nil {
+        unusedKeySweep.append(
+            PeriodicService(name: "unused-key-sweep", interval: .seconds(3600), clock: ContinuousClock(), logger: logger) {
+                [operations = services.operations, logger] in
+                let revoked = try await operations.revokeUnusedKeys()
+                if revoked > 0 { logger.info("revoked unused API keys", metadata: ["count": "\(revoked)"]) }
+            }
+        )
+    }
     let heartbeat = ActivityHeartbeat(
         hub: services.activity,
         interval: .seconds(services.settings.heartbeatSeconds),
@@ -236,7 +249,7 @@ public func buildApplication(
         ),
         // Shut down in reverse order: the server drains (open streams end on graceful shutdown, so they
         // never hold it up), key usage is flushed, then extra services (the final snapshot) run their last step.
-        services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat] + metricsListener,
+        services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat] + unusedKeySweep + metricsListener,
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },

@@ -41,8 +41,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxKeysPerUser: Int = 100
     /// `auth.max_key_lifetime_days`: how far ahead a key's `expiresAt` may lie; `nil` (the key's `0`), no bound.
     public var maxKeyLifetimeDays: Int?
-    /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values are written to the log.
+    /// `auth.key_usage_flush_seconds`: how often `lastUsedAt` values, requests per day and latest clients
+    /// of keys are written to the log.
     public var keyUsageFlushSeconds: Int = 60
+    /// `auth.unused_key_days`: keys not used for this many days are flagged `unused`; `nil` (the key's `0`),
+    /// none is.
+    public var unusedKeyDays: Int?
+    /// `auth.revoke_unused_keys`: revoke the keys ``unusedKeyDays`` flags (hourly).
+    public var revokeUnusedKeys: Bool = false
     /// `stream.heartbeat_seconds`: how often open activity streams get a `: keep-alive` comment.
     public var heartbeatSeconds: Int = 15
     /// `stream.max_streams_per_user`: open activity streams per user; one more is 429 `too_many_streams`.

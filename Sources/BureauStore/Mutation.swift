@@ -11,8 +11,11 @@ public enum Mutation: Hashable, Sendable, Codable {
     case apiKeyRolled(APIKeyRoll)
     /// A key revoked because someone reported it leaked (``Operations/revokeLeakedKey(_:)``).
     case apiKeyLeaked(APIKeyRevocation)
-    /// Persists `lastUsedAt` of keys, batched; the in-memory value moves on every request.
+    /// Persists `lastUsedAt`, the requests per day and the latest client of keys, batched; the in-memory
+    /// values move on every request.
     case apiKeysUsed([APIKeyUse])
+    /// Keys revoked because they went unused for `auth.unused_key_days` (`auth.revoke_unused_keys`).
+    case apiKeysRevokedUnused(UnusedKeysRevocation)
     case desktopCreated(Desktop)
     case desktopUpdated(DesktopChange)
     /// Deletes a desktop; its unfinished tasks become `cancelled` at the same time.
@@ -39,6 +42,7 @@ public enum Mutation: Hashable, Sendable, Codable {
         case .apiKeyRolled: "api_key.rolled"
         case .apiKeyLeaked: "api_key.leaked"
         case .apiKeysUsed: "api_key.used"
+        case .apiKeysRevokedUnused: "api_key.revoked_unused"
         case .desktopCreated: "desktop.created"
         case .desktopUpdated: "desktop.updated"
         case .desktopDeleted: "desktop.deleted"
@@ -83,9 +87,30 @@ public struct APIKeyRoll: Hashable, Sendable, Codable {
 /// The latest use of one key.
 public struct APIKeyUse: Hashable, Sendable, Codable {
     public var id: APIKeyID
+    /// The latest use noted.
     public var at: Timestamp
-    public init(id: APIKeyID, at: Timestamp) {
+    /// The uses noted since the previous batch, by day (none in records written before usage was counted).
+    public var requests: [DailyRequests]
+    /// The client address of the latest use (`nil` in records written before it was kept).
+    public var client: String?
+    public init(id: APIKeyID, at: Timestamp, requests: [DailyRequests] = [], client: String? = nil) {
         self.id = id
+        self.at = at
+        self.requests = requests
+        self.client = client
+    }
+}
+
+/// Keys revoked together because none was used for `auth.unused_key_days` (``Operations/revokeUnusedKeys(unusedDays:lastUsed:)``).
+public struct UnusedKeysRevocation: Hashable, Sendable, Codable {
+    /// The keys, each active when revoked.
+    public var ids: [APIKeyID]
+    /// How many days without use the rule asked for.
+    public var unusedDays: Int
+    public var at: Timestamp
+    public init(ids: [APIKeyID], unusedDays: Int, at: Timestamp) {
+        self.ids = ids
+        self.unusedDays = unusedDays
         self.at = at
     }
 }

@@ -15,6 +15,9 @@ public struct StoreState: Sendable, Equatable {
     public internal(set) var revokedKeyLookupIDs: Set<String> = []
     /// Active keys of each user, oldest first.
     public internal(set) var activeKeyIDsByUser: [UserID: [APIKeyID]] = [:]
+    /// Requests per day and the latest client of each key that was used (``KeyUsageHistory``), revoked keys
+    /// included.
+    public internal(set) var keyUsage: [APIKeyID: KeyUsageHistory] = [:]
 
     public internal(set) var desktops: [DesktopID: Desktop] = [:]
     /// Desktops of each user in creation order.
@@ -97,6 +100,12 @@ extension StoreState {
             guard activeKeyIDsByLookup[successor.lookupID] == nil else { throw fail("lookup id in use") }
         case .apiKeysUsed(let uses):
             for use in uses where apiKeys[use.id] == nil { throw fail("unknown key \(use.id)") }
+        case .apiKeysRevokedUnused(let revocation):
+            var seen: Set<APIKeyID> = []
+            for id in revocation.ids {
+                guard apiKeys[id]?.isActive == true else { throw fail("no active key \(id)") }
+                guard seen.insert(id).inserted else { throw fail("key \(id) appears twice") }
+            }
         case .desktopCreated(let desktop):
             guard users[desktop.ownerID] != nil else { throw fail("unknown user \(desktop.ownerID)") }
             guard desktops[desktop.id] == nil else { throw fail("desktop \(desktop.id) exists") }
@@ -145,14 +154,9 @@ extension StoreState {
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
             }
         case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
-            guard var key = apiKeys[revocation.id] else { return [] }
-            key.revokedAt = revocation.at
-            apiKeys[key.id] = key
-            activeKeyIDsByLookup[key.lookupID] = nil
-            revokedKeyLookupIDs.insert(key.lookupID)
-            activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
-            // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
-            if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
+            revokeKey(revocation.id, at: revocation.at)
+        case .apiKeysRevokedUnused(let revocation):
+            for id in revocation.ids { revokeKey(id, at: revocation.at) }
         case .apiKeyRolled(let roll):
             apiKeys[roll.id]?.expiresAt = roll.expiresAt
             apiKeys[roll.id]?.isRolled = true
@@ -162,6 +166,12 @@ extension StoreState {
             activeKeyIDsByUser[successor.userID, default: []].append(successor.id)
         case .apiKeysUsed(let uses):
             for use in uses {
+                if !use.requests.isEmpty || use.client != nil {
+                    var history = keyUsage[use.id] ?? KeyUsageHistory()
+                    for entry in use.requests { history.add(entry.count, on: entry.day) }
+                    history.noteClient(use.client, at: use.at)
+                    keyUsage[use.id] = history
+                }
                 if let previous = apiKeys[use.id]?.lastUsedAt, previous >= use.at { continue }
                 apiKeys[use.id]?.lastUsedAt = use.at
             }
@@ -192,5 +202,17 @@ extension StoreState {
         let events = activityEvents(of: mutation, sequence: sequence, deletion: deletion)
         record(events)
         return events
+    }
+
+    /// Revokes the key `id` and drops it from the indexes of active keys.
+    private mutating func revokeKey(_ id: APIKeyID, at time: Timestamp) {
+        guard var key = apiKeys[id] else { return }
+        key.revokedAt = time
+        apiKeys[key.id] = key
+        activeKeyIDsByLookup[key.lookupID] = nil
+        revokedKeyLookupIDs.insert(key.lookupID)
+        activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
+        // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
+        if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
     }
 }

@@ -47,6 +47,9 @@ struct ExtremeValueTests {
             return [.apiKeyLeaked(revocation)]
         case .apiKeysUsed(let uses):
             return each(uses) { $0.at = t }.map { .apiKeysUsed($0) }
+        case .apiKeysRevokedUnused(var revocation):
+            revocation.at = t
+            return [.apiKeysRevokedUnused(revocation)]
         case .desktopCreated(let desktop):
             var (a, b) = (desktop, desktop)
             (a.createdAt, b.updatedAt) = (t, t)

@@ -30,7 +30,7 @@ struct APIKeysTests {
             #expect(!list.text.contains(plaintext))
             #expect(!list.text.contains(key))
             for item in list.items {
-                #expect(Set(item.keys) == ["id", "name", "preview", "createdAt", "lastUsedAt", "expiresAt", "scope"])
+                #expect(Set(item.keys) == ["id", "name", "preview", "createdAt", "lastUsedAt", "expiresAt", "scope", "unused", "usage"])
                 #expect((item["preview"] as? String)?.count == "lb_k_...".count + 4)
             }
             // The new key was used for the listing: its lastUsedAt is set.

@@ -104,7 +104,7 @@ public final class AccessGate: Sendable {
             // 2. Shape and checksum.
             guard APIKeyFormat.isWellFormed(bytes) else { return .invalid }
             // 3. The digest cache.
-            return verifier.cachedVerdict(ofWellFormed: bytes)
+            return verifier.cachedVerdict(ofWellFormed: bytes, client: request.client)
         }
         guard let cached else {
             // 4. bcrypt.
@@ -126,7 +126,7 @@ public final class AccessGate: Sendable {
         let client = pending.request.client
         let tracked = !limits.isExempt(client)
         let refusal = Mutex<AccessRefusal?>(nil)
-        let result = await verifier.verify(pending.key) { () -> Bool in
+        let result = await verifier.verify(pending.key, client: client) { () -> Bool in
             guard keyChecksUnderWay.add(1, ordering: .relaxed).newValue <= maxKeyChecks else {
                 keyChecksUnderWay.subtract(1, ordering: .relaxed)
                 refusal.withLock { $0 = .keyChecksBusy(retryAfterSeconds: 1) }

@@ -52,6 +52,8 @@ public final class APIKeyVerifier: Sendable {
             switch committed.mutation {
             case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
                 _ = self?.verifiedDigests.withLock { $0.removeValue(forKey: revocation.id) }
+            case .apiKeysRevokedUnused(let revocation):
+                self?.verifiedDigests.withLock { digests in for id in revocation.ids { digests.removeValue(forKey: id) } }
             default:
                 break
             }
@@ -79,15 +81,16 @@ public final class APIKeyVerifier: Sendable {
 
     /// The verdict on a key whose shape and checksum were checked (``APIKeyFormat/isWellFormed(_:)``), from
     /// the store and the digest cache alone: `nil` when only bcrypt can decide. Does not suspend.
-    public func cachedVerdict(ofWellFormed bytes: UnsafeBufferPointer<UInt8>) -> APIKeyVerification? {
-        verdictWithoutHashing(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes)) {
+    /// A valid verdict counts as a use of the key from `client`.
+    public func cachedVerdict(ofWellFormed bytes: UnsafeBufferPointer<UInt8>, client: IPAddress? = nil) -> APIKeyVerification? {
+        verdictWithoutHashing(lookupID: APIKeyFormat.lookupID(ofWellFormed: bytes), client: client) {
             SHA256.hash(data: UnsafeRawBufferPointer(bytes))
         }.verdict
     }
 
     /// Checks a key whose shape is already known to be right.
     public func verify(_ key: ParsedAPIKey) async -> APIKeyVerification {
-        switch await verify(key, admittingCheck: { true }) {
+        switch await verify(key, client: nil, admittingCheck: { true }) {
         case .decided(let verdict), .checked(let verdict): verdict
         case .notAdmitted: .invalid
         }
@@ -96,23 +99,28 @@ public final class APIKeyVerifier: Sendable {
     /// Checks a presented key; a bcrypt check is started only if `admit` (called at most once, under a
     /// lock: it must be quick and must not call back into the verifier) allows it. A request presenting the
     /// same key as a check under way joins that check and is not asked.
-    public func verify(_ presented: some StringProtocol, admittingCheck admit: () -> Bool) async -> KeyCheckResult {
+    /// A valid verdict counts as a use of the key from `client`.
+    public func verify(
+        _ presented: some StringProtocol,
+        client: IPAddress? = nil,
+        admittingCheck admit: () -> Bool
+    ) async -> KeyCheckResult {
         guard let key = APIKeyFormat.parse(presented) else { return .decided(.invalid) }
-        return await verify(key, admittingCheck: admit)
+        return await verify(key, client: client, admittingCheck: admit)
     }
 
-    private func verify(_ key: ParsedAPIKey, admittingCheck admit: () -> Bool) async -> KeyCheckResult {
-        let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID) { Self.digest(of: key) }
+    private func verify(_ key: ParsedAPIKey, client: IPAddress?, admittingCheck admit: () -> Bool) async -> KeyCheckResult {
+        let (verdict, record) = verdictWithoutHashing(lookupID: key.lookupID, client: client) { Self.digest(of: key) }
         if let verdict { return .decided(verdict) }
         guard let record else { return .decided(.invalid) }
         let (running, owned) = flight(checking: key, against: record, admit: admit)
         guard let running else {
             if owned { return .notAdmitted }
-            usage.record(record.id, at: store.now())
+            usage.record(record.id, at: store.now(), client: client)
             return .decided(.valid(userID: record.userID, keyID: record.id))
         }
         guard await running.value else { return owned ? .checked(.invalid) : .decided(.invalid) }
-        usage.record(record.id, at: store.now())
+        usage.record(record.id, at: store.now(), client: client)
         let valid = APIKeyVerification.valid(userID: record.userID, keyID: record.id)
         return owned ? .checked(valid) : .decided(valid)
     }
@@ -153,6 +161,7 @@ public final class APIKeyVerifier: Sendable {
     /// must decide. `digest` (of the whole presented key) is computed only when a cached digest awaits it.
     private func verdictWithoutHashing(
         lookupID: String,
+        client: IPAddress?,
         digest: () -> SHA256Digest
     ) -> (verdict: APIKeyVerification?, record: APIKeyRecord?) {
         guard let record = store.read({ $0.activeKey(lookupID: lookupID) }) else { return (.invalid, nil) }
@@ -162,7 +171,7 @@ public final class APIKeyVerifier: Sendable {
         guard let cached = verifiedDigests.withLock({ $0[record.id] }) else { return (nil, record) }
         // SHA256Digest's == compares in constant time.
         guard cached == digest() else { return (.invalid, record) }
-        usage.record(record.id, at: now)
+        usage.record(record.id, at: now, client: client)
         return (.valid(userID: record.userID, keyID: record.id), record)
     }
 

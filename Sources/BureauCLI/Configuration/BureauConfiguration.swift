@@ -55,6 +55,9 @@ public struct BureauConfiguration: Sendable {
         let maxKeyLifetimeDays = loaded.integer("auth.max_key_lifetime_days")
         server.maxKeyLifetimeDays = maxKeyLifetimeDays == 0 ? nil : maxKeyLifetimeDays
         server.keyUsageFlushSeconds = loaded.integer("auth.key_usage_flush_seconds")
+        let unusedKeyDays = loaded.integer("auth.unused_key_days")
+        server.unusedKeyDays = unusedKeyDays == 0 ? nil : unusedKeyDays
+        server.revokeUnusedKeys = loaded.boolean("auth.revoke_unused_keys")
         server.cookieSecure = loaded.boolean("auth.cookie_secure")
         server.devLogin = loaded.boolean("auth.dev_login")
         server.sessionIdleSeconds = loaded.integer("auth.session_idle_seconds")

@@ -169,7 +169,24 @@ extension ConfigurationKey {
             defaultValue: "0",
             summary: "how many days ahead a key's expiresAt may lie, and the lifetime of a key created without one (0 = keys may never expire)"
         ),
-        .init(name: "auth.key_usage_flush_seconds", kind: .integer(1...86_400), defaultValue: "60", summary: "how often lastUsedAt is persisted"),
+        .init(
+            name: "auth.key_usage_flush_seconds",
+            kind: .integer(1...86_400),
+            defaultValue: "60",
+            summary: "how often lastUsedAt, requests per day and the latest client of keys are persisted"
+        ),
+        .init(
+            name: "auth.unused_key_days",
+            kind: .integer(0...36_500),
+            defaultValue: "0",
+            summary: "flag keys not used for this many days, counted from creation when never used (0 = none)"
+        ),
+        .init(
+            name: "auth.revoke_unused_keys",
+            kind: .boolean,
+            defaultValue: "false",
+            summary: "revoke the keys auth.unused_key_days flags, hourly, each with an api_key.revoked_unused event"
+        ),
         .init(
             name: "rate_limits.general.limit",
             kind: .integer(0...1_000_000_000),

@@ -234,7 +234,7 @@ enum ActivityCodes {
 
     private static let kinds: [(ActivityKind, UInt8)] = [
         (.taskCreated, 1), (.taskUpdated, 2), (.desktopCreated, 3), (.desktopUpdated, 4),
-        (.desktopDeleted, 5), (.apiKeyCreated, 6), (.apiKeyRevoked, 7), (.apiKeyRolled, 8), (.apiKeyLeaked, 9),
+        (.desktopDeleted, 5), (.apiKeyCreated, 6), (.apiKeyRevoked, 7), (.apiKeyRolled, 8), (.apiKeyLeaked, 9), (.apiKeyRevokedUnused, 10),
     ]
 
     static func code(of kind: ActivityKind) -> UInt8 {

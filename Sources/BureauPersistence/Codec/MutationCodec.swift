@@ -29,6 +29,8 @@ public enum MutationCodec {
         case apiKeyRolled = 16
         /// A key revoked as reported leaked: the payload of `apiKeyRevoked`.
         case apiKeyLeaked = 17
+        /// Keys revoked as unused: the time, the days without use, then the key ids.
+        case apiKeysRevokedUnused = 18
     }
 
     /// The record type and payload of `mutation`.
@@ -63,8 +65,17 @@ public enum MutationCodec {
                 w.structure { w in
                     w.write(use.id.uuid)
                     w.write(use.at)
+                    // Appended since the usage history: a reader of an older version skips them.
+                    w.write(use.requests)
+                    w.writeOptional(use.client) { $0.write($1) }
                 }
             }
+        case .apiKeysRevokedUnused(let revocation):
+            type = .apiKeysRevokedUnused
+            w.write(revocation.at)
+            w.writeVarint(UInt64(revocation.unusedDays))
+            w.writeVarint(UInt64(revocation.ids.count))
+            for id in revocation.ids { w.write(id.uuid) }
         case .desktopCreated(let desktop):
             type = .desktopCreated
             w.write(desktop)
@@ -135,11 +146,28 @@ public enum MutationCodec {
             for _ in 0..<count {
                 uses.append(
                     try r.structure { r throws(CodecError) in
-                        APIKeyUse(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp())
+                        var use = APIKeyUse(id: APIKeyID(uuid: try r.readUUID()), at: try r.readTimestamp())
+                        // Records written before the usage history end here.
+                        if !r.isAtEnd {
+                            use.requests = try r.readDailyRequests()
+                            use.client = try r.readOptional { r throws(CodecError) in try r.readClientAddress() }
+                        }
+                        return use
                     }
                 )
             }
             return .apiKeysUsed(uses)
+        case .apiKeysRevokedUnused:
+            let at = try r.readTimestamp()
+            let offset = r.position
+            guard let days = Int(exactly: try r.readVarint()), days <= 1_000_000 else {
+                throw .invalid(offset: offset, reason: "days without use out of range")
+            }
+            let count = try r.readCount(minimumSize: 16)
+            var ids: [APIKeyID] = []
+            ids.reserveCapacity(count)
+            for _ in 0..<count { ids.append(APIKeyID(uuid: try r.readUUID())) }
+            return .apiKeysRevokedUnused(UnusedKeysRevocation(ids: ids, unusedDays: days, at: at))
         case .desktopCreated:
             return .desktopCreated(try r.readDesktop())
         case .desktopUpdated:

@@ -17,6 +17,7 @@ public enum StateCodec {
         case idempotency = 5
         case activity = 6
         case sessions = 7
+        case keyUsage = 8
     }
 
     /// The body bytes of `records`.
@@ -31,6 +32,7 @@ public enum StateCodec {
         let subjects = ActivitySubjectIndex(records)
         section(.activity, records.activity, into: &w) { $0.write($1, subjects: subjects) }
         section(.sessions, records.sessions, into: &w) { $0.write($1) }
+        section(.keyUsage, records.keyUsage, into: &w) { $0.write($1) }
         w.write(Section.end.rawValue)
         return w.bytes
     }
@@ -84,6 +86,7 @@ public enum StateCodec {
                     try r.readUserActivityRecord(tasks: tasks, desktops: desktops, keeping: activityCapacity)
                 }
             case .sessions: records.sessions = try list(&s) { r throws(CodecError) in try r.readSessionRecord() }
+            case .keyUsage: records.keyUsage = try list(&s) { r throws(CodecError) in try r.readKeyUsageRecord() }
             case .end, nil: break
             }
             try r.skip(Int(length))

@@ -84,6 +84,8 @@ public struct StateRecords: Sendable, Equatable {
     public var activity: [UserActivityRecord]
     /// Live browser sessions by id (digests only: no session secret exists to be stored).
     public var sessions: [SessionRecord]
+    /// The usage of each key that was used, by key id.
+    public var keyUsage: [KeyUsageRecord]
 
     /// The records of `state` in canonical order.
     public init(_ state: StoreState) {
@@ -120,6 +122,8 @@ public struct StateRecords: Sendable, Equatable {
             state.activity[userID].map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, events: Array($0.events)) }
         }
         sessions = state.sessions.values.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
+        keyUsage = state.keyUsage.map { KeyUsageRecord(keyID: $0.key, history: $0.value) }
+            .sorted { UUIDOrder.less($0.keyID.uuid, $1.keyID.uuid) }
     }
 
     /// Records given as lists (a decoded snapshot), in the order they are to be indexed.
@@ -131,8 +135,10 @@ public struct StateRecords: Sendable, Equatable {
         tasks: [MissionTask],
         idempotency: [IdempotencyRecord],
         activity: [UserActivityRecord] = [],
-        sessions: [SessionRecord] = []
+        sessions: [SessionRecord] = [],
+        keyUsage: [KeyUsageRecord] = []
     ) {
+        self.keyUsage = keyUsage
         self.activity = activity
         self.sessions = sessions
         self.sequence = sequence
@@ -181,6 +187,7 @@ public struct StateRecords: Sendable, Equatable {
             state.restoreActivity(of: record.userID, UserActivity(events: record.events, droppedThrough: record.droppedThrough))
         }
         try state.restoreSessions(sessions)
+        try state.restoreKeyUsage(keyUsage)
         return state
     }
 

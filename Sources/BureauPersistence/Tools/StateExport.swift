@@ -27,6 +27,9 @@ public struct StateExport: Sendable, Codable, Equatable {
     /// Live browser sessions, each with the SHA-256 digest of its secret (the secret itself is never
     /// stored); absent in exports written before sessions existed.
     public var sessions: [SessionRecord]?
+    /// Requests per day and the latest client of each key that was used; absent in exports written before
+    /// usage was kept.
+    public var keyUsage: [KeyUsageRecord]?
 
     /// The export of `records`, in their canonical order.
     public init(_ records: StateRecords) {
@@ -41,6 +44,7 @@ public struct StateExport: Sendable, Codable, Equatable {
         idempotencyRecords = records.idempotency
         activity = records.activity
         sessions = records.sessions
+        keyUsage = records.keyUsage
     }
 
     /// The records this export holds.
@@ -53,7 +57,8 @@ public struct StateExport: Sendable, Codable, Equatable {
             tasks: tasks,
             idempotency: idempotencyRecords,
             activity: activity ?? [],
-            sessions: sessions ?? []
+            sessions: sessions ?? [],
+            keyUsage: keyUsage ?? []
         )
     }
 }

@@ -13,6 +13,7 @@ struct APIKeysController {
         let routes = RouteCollection(context: BureauRequestContext.self)
         routes.post(use: create)
         routes.get(use: list)
+        routes.get("{id}", use: show)
         routes.delete("{id}", use: revoke)
         routes.post("{id}/roll", use: roll)
         routes.post("report", use: report)
@@ -81,9 +82,28 @@ struct APIKeysController {
     static let reportPath = "/api/auth/api-keys/report"
 
     @Sendable func list(_ request: Request, context: BureauRequestContext) async throws -> Response {
-        let keys = try operations.activeAPIKeys(by: try context.requester())
-        let items = keys.map { APIKeyRepresentation($0, lastUsedAt: verifier.usage.lastUsed($0)) }
-        return JSONResponse.make(ListRepresentation(data: items))
+        let keys = try operations.activeAPIKeysWithUsage(by: try context.requester())
+        let now = operations.store.now()
+        return JSONResponse.make(ListRepresentation(data: keys.map { representation(of: $0.key, stored: $0.usage, at: now) }))
+    }
+
+    /// `GET /api/auth/api-keys/{id}`: one of the requester's usable keys with its usage (404 for an unknown,
+    /// revoked or expired key, 403 for another user's, as for revocation).
+    @Sendable func show(_ request: Request, context: BureauRequestContext) async throws -> Response {
+        let (key, usage) = try operations.apiKeyWithUsage(try context.parameters.require("id"), by: try context.requester())
+        return JSONResponse.make(representation(of: key, stored: usage, at: operations.store.now()))
+    }
+
+    /// A key as listed: its latest use and usage include the uses not yet written.
+    private func representation(of key: APIKeyRecord, stored: KeyUsageHistory?, at now: Timestamp) -> APIKeyRepresentation {
+        let lastUsed = verifier.usage.lastUsed(key)
+        return APIKeyRepresentation(
+            key,
+            lastUsedAt: lastUsed,
+            usage: verifier.usage.history(of: key.id, stored: stored),
+            at: now,
+            unused: operations.policy.isUnused(key, lastUsed: lastUsed, at: now)
+        )
     }
 
     @Sendable func revoke(_ request: Request, context: BureauRequestContext) async throws -> Response {

@@ -42,14 +42,22 @@ struct TaskRepresentation: JSONRepresentable {
     }
 }
 
-/// An API key in listings: never the key itself.
+/// An API key in listings and `GET /api/auth/api-keys/{id}`: never the key itself. With its usage: the
+/// requests of each of the last 30 UTC days (oldest first, today last), the client address of its latest
+/// use, and whether it counts as unused (`auth.unused_key_days`).
 struct APIKeyRepresentation: JSONRepresentable {
     let key: APIKeyRecord
     let lastUsedAt: Timestamp?
+    let usage: KeyUsageHistory
+    let today: UsageDay
+    let unused: Bool
 
-    init(_ key: APIKeyRecord, lastUsedAt: Timestamp?) {
+    init(_ key: APIKeyRecord, lastUsedAt: Timestamp?, usage: KeyUsageHistory, at now: Timestamp, unused: Bool) {
         self.key = key
         self.lastUsedAt = lastUsedAt
+        self.usage = usage
+        self.today = UsageDay(now)
+        self.unused = unused
     }
 
     func write(to writer: inout JSONWriter) {
@@ -61,6 +69,16 @@ struct APIKeyRepresentation: JSONRepresentable {
             json.field("lastUsedAt", lastUsedAt)
             json.field("expiresAt", key.expiresAt)
             json.field("scope", key.scope.rawValue)
+            json.field("unused", unused)
+            json.key("usage")
+            json.object { json in
+                json.key("days")
+                json.array { json in
+                    for count in usage.window(endingOn: today) { json.integer(Int(count)) }
+                }
+                json.field("firstDay", UsageDay(number: today.number - Int32(KeyUsageHistory.days - 1)).description)
+                json.field("lastClientAddress", usage.lastClientAddress)
+            }
         }
     }
 }

@@ -100,6 +100,8 @@ public final class ActivityHub: Sendable {
         switch committed.mutation {
         case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             closeStreams(authenticatedBy: .apiKey(revocation.id))
+        case .apiKeysRevokedUnused(let revocation):
+            for id in revocation.ids { closeStreams(authenticatedBy: .apiKey(id)) }
         default:
             break
         }

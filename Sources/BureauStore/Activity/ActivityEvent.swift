@@ -58,6 +58,8 @@ public enum ActivityKind: String, Hashable, Sendable, Codable, CaseIterable {
     case apiKeyRolled = "api_key.rolled"
     /// An API key was revoked because someone reported it leaked.
     case apiKeyLeaked = "api_key.leaked"
+    /// An API key was revoked because it went unused for `auth.unused_key_days`.
+    case apiKeyRevokedUnused = "api_key.revoked_unused"
 }
 
 /// What an API key event shows of the key: never its secret or hash.

@@ -16,6 +16,10 @@ extension StoreState {
         case .apiKeyLeaked(let revocation):
             guard let key = apiKeys[revocation.id] else { return [] }
             return [event(.apiKeyLeaked, revocation.at, key.userID, .apiKey(APIKeySummary(key)))]
+        case .apiKeysRevokedUnused(let revocation):
+            return revocation.ids.enumerated().compactMap { index, id in
+                apiKeys[id].map { event(.apiKeyRevokedUnused, revocation.at, $0.userID, .apiKey(APIKeySummary($0)), index: UInt32(index)) }
+            }
         case .apiKeyRolled(let roll):
             // The rolled key, then its successor as a created key.
             guard let key = apiKeys[roll.id] else { return [] }

@@ -141,6 +141,55 @@ extension Operations {
         }
     }
 
+    /// Most keys one ``Mutation/apiKeysRevokedUnused(_:)`` revokes: a sweep of many keys writes several
+    /// records, none of them large, and never holds the store for long.
+    public static let unusedKeysPerRecord = 1000
+
+    /// Revokes every usable key not used for `auth.unused_key_days` (``OperationPolicy/isUnused(_:lastUsed:at:)``),
+    /// whoever owns it, each owner told by an `api_key.revoked_unused` event; returns how many it revoked.
+    /// Each batch is decided inside its commit, so a key used meanwhile is left alone. Nothing when the rule
+    /// is not configured.
+    @discardableResult
+    public func revokeUnusedKeys() async throws -> Int {
+        guard let days = policy.unusedKeyDays, days > 0 else { return 0 }
+        var revoked = 0
+        while true {
+            let batch = try await store.commit { state, _, now -> (Mutation?, Int) in
+                var ids: [APIKeyID] = []
+                for id in state.activeKeyIDsByLookup.values {
+                    guard let key = state.apiKeys[id], key.isUsable(at: now), policy.isUnused(key, lastUsed: keyLastUsed(key), at: now) else {
+                        continue
+                    }
+                    ids.append(id)
+                    if ids.count == Self.unusedKeysPerRecord { break }
+                }
+                guard !ids.isEmpty else { return (nil, 0) }
+                // A stable order, so a replay's events come out as the live ones did.
+                ids.sort { $0.description < $1.description }
+                return (.apiKeysRevokedUnused(UnusedKeysRevocation(ids: ids, unusedDays: days, at: now)), ids.count)
+            }
+            revoked += batch
+            if batch < Self.unusedKeysPerRecord { return revoked }
+        }
+    }
+
+    /// The requester's active keys (neither revoked nor expired), oldest first, each with its stored usage.
+    public func activeAPIKeysWithUsage(by requester: Requester) throws -> [(key: APIKeyRecord, usage: KeyUsageHistory?)] {
+        let now = store.now()
+        return try read(by: requester) { state in state.usableKeys(of: requester.userID, at: now).map { ($0, state.keyUsage[$0.id]) } }
+    }
+
+    /// One of the requester's keys with its stored usage: an unknown, revoked or expired key is 404, another
+    /// user's 403 (as for revocation).
+    public func apiKeyWithUsage(_ id: String, by requester: Requester) throws -> (key: APIKeyRecord, usage: KeyUsageHistory?) {
+        let now = store.now()
+        return try read(by: requester) { state in
+            guard let keyID = APIKeyID(id), let key = state.apiKeys[keyID], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
+            guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
+            return (key, state.keyUsage[keyID])
+        }
+    }
+
     /// The requester's active keys (neither revoked nor expired), oldest first.
     public func activeAPIKeys(by requester: Requester) throws -> [APIKeyRecord] {
         let now = store.now()

@@ -7,11 +7,28 @@ public struct OperationPolicy: Sendable, Hashable {
     /// `auth.max_key_lifetime_days`: how far ahead a key's `expiresAt` may lie, and the expiry of a key
     /// created without one; `nil`, keys may never expire.
     public var maxKeyLifetimeDays: Int?
+    /// `auth.unused_key_days`: a key not used for that many days (counted from its creation when never
+    /// used) is flagged unused; `nil`, none is.
+    public var unusedKeyDays: Int?
 
-    public init(maxKeysPerUser: Int = 100, sessionLifetime: SessionLifetime = .standard, maxKeyLifetimeDays: Int? = nil) {
+    public init(
+        maxKeysPerUser: Int = 100,
+        sessionLifetime: SessionLifetime = .standard,
+        maxKeyLifetimeDays: Int? = nil,
+        unusedKeyDays: Int? = nil
+    ) {
         self.maxKeysPerUser = maxKeysPerUser
         self.sessionLifetime = sessionLifetime
         self.maxKeyLifetimeDays = maxKeyLifetimeDays
+        self.unusedKeyDays = unusedKeyDays
+    }
+
+    /// Whether `key`, last used at `lastUsed` (`nil`: never), counts as unused at `now` under
+    /// ``unusedKeyDays`` (always `false` when that is not set).
+    public func isUnused(_ key: APIKeyRecord, lastUsed: Timestamp?, at now: Timestamp) -> Bool {
+        guard let days = unusedKeyDays, days > 0 else { return false }
+        let since = lastUsed ?? key.createdAt
+        return now.millisecondsSinceEpoch - since.millisecondsSinceEpoch >= Int64(days) * 86_400_000
     }
 }
 
@@ -29,19 +46,23 @@ public struct Operations: Sendable {
     let minter: any APIKeyMinter
     /// The latest use of a session, including one noted in memory but not yet written.
     let sessionLastSeen: @Sendable (SessionRecord) -> Timestamp
+    /// The latest use of a key, including one noted in memory but not yet written (`nil`: never used).
+    let keyLastUsed: @Sendable (APIKeyRecord) -> Timestamp?
 
     /// Operations over `store`; `minter` makes key material; `sessionLastSeen` gives a session's latest use
-    /// (the idle timeout counts from it).
+    /// (the idle timeout counts from it); `keyLastUsed` a key's (the unused-key rule counts from it).
     public init(
         store: BureauStore,
         policy: OperationPolicy = OperationPolicy(),
         minter: any APIKeyMinter,
-        sessionLastSeen: @escaping @Sendable (SessionRecord) -> Timestamp = { $0.lastSeenAt }
+        sessionLastSeen: @escaping @Sendable (SessionRecord) -> Timestamp = { $0.lastSeenAt },
+        keyLastUsed: @escaping @Sendable (APIKeyRecord) -> Timestamp? = { $0.lastUsedAt }
     ) {
         self.store = store
         self.policy = policy
         self.minter = minter
         self.sessionLastSeen = sessionLastSeen
+        self.keyLastUsed = keyLastUsed
     }
 
     /// Throws ``StoreError/credentialEnded(_:)`` unless `requester` is the operator or a user whose

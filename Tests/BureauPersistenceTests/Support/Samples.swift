@@ -113,6 +113,18 @@ enum Sample {
             .apiKeyCreated(reader),
             .apiKeyRolled(APIKeyRoll(id: reader.id, expiresAt: time(60), successor: rolledTo(reader), at: time(30))),
             .apiKeyLeaked(APIKeyRevocation(id: APIKeyID(uuid: uuid(2, 6)), at: time(31))),
+            .apiKeysUsed([
+                APIKeyUse(
+                    id: APIKeyID(uuid: uuid(2, 1)),
+                    at: time(32),
+                    requests: [
+                        DailyRequests(day: UsageDay(number: UsageDay(time(0)).number - 3), count: 3),
+                        DailyRequests(day: UsageDay(time(32)), count: 70_000),
+                    ],
+                    client: "2001:db8::7"
+                )
+            ]),
+            .apiKeysRevokedUnused(UnusedKeysRevocation(ids: [APIKeyID(uuid: uuid(2, 1)), APIKeyID(uuid: uuid(2, 4))], unusedDays: 30, at: time(33))),
         ]
     }
 
