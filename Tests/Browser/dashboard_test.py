@@ -3,7 +3,7 @@
 
 Starts the real `bureau` binary (`bureau serve` with a temporary configuration and data directory on a
 free loopback port), then signs in, creates and revokes an API key, works with desktops and tasks,
-creates a read-only key with an expiry, rolls a key with a grace period, watches the live activity
+creates a read-only key with an expiry, rolls a key with a grace period, reads a key's usage chart, watches the live activity
 feed while a script creates a task with another key, and signs out. Every
 page and state is checked by axe-core (no serious or critical violation), must raise no script error
 and no Content-Security-Policy violation, must fit a 375 px wide screen, and is saved as screenshots
@@ -605,7 +605,8 @@ def listed_keys(browser):
         "    rollShown: !li.querySelector('button.roll').hidden,"
         "    chart: chart ? chart.getAttribute('aria-label') : null,"
         "    chartTitle: chart ? chart.querySelector('title').textContent : null,"
-        "    bars: chart ? chart.querySelectorAll('rect').length : 0,"
+        "    bars: chart ? chart.querySelectorAll('rect.usage-bar').length : 0,"
+        "    days: chart ? chart.querySelectorAll('rect').length : 0,"
         "    client: client && !client.hidden ? client.textContent : null,"
         "  };"
         "});"
@@ -776,6 +777,44 @@ def test_roll_key(browser, server, context):
         check(status == 204, f"a rolled key is revoked: {status}")
     check(http(server, "GET", "/api/auth/me", key=old_key)[0] == 401, "the revoked old key is refused")
     browser.wait(lambda: len(listed_keys(browser)) == 1, "the list follows the revocations")
+
+
+def test_key_usage(browser, server, context):
+    """A key's usage: a new key's chart says it has not been used; used N times from outside the browser,
+    after a reload its chart's text says N requests today and the last client address is 127.0.0.1."""
+    browser.navigate("api-keys", "API Keys")
+    status, _, created = http(server, "POST", "/api/auth/api-keys", key=context["script_key"], body={"name": "Usage key"})
+    check(status == 201, f"the script creates a key: {status}")
+    key = created["key"]
+    unused = browser.wait(
+        lambda: (listed := listed_key(browser, key[-4:])) and listed["chart"] and listed, "the new key is listed with its chart"
+    )
+    check("0 requests in the last 30 days, 0 today" in unused["chart"], f"an unused key's chart: {unused['chart']!r}")
+    check(unused["bars"] == 0 and unused["days"] == 30, f"30 days, no bar for a day without requests: {unused}")
+    check(unused["client"] == "None yet", f"no client address yet: {unused['client']!r}")
+    check(unused["badges"] == [], f"a new key is not flagged Unused (no auth.unused_key_days here): {unused['badges']}")
+    check(browser.find("#keys-usage-hint").is_displayed(), "the page says what the charts count")
+    uses = 5
+    for _ in range(uses):
+        status, _, _ = http(server, "GET", "/api/desktops", key=key)
+        check(status == 200, f"the key reads desktops: {status}")
+    status, _, record = http(server, "GET", f"/api/auth/api-keys/{created['id']}", key=context["script_key"])
+    check(status == 200 and record["usage"]["days"][-1] == uses, f"the API counts {uses} requests today: {status} {record}")
+    browser.driver.refresh()
+    used = browser.wait(
+        lambda: (listed := listed_key(browser, key[-4:])) and listed["chart"] and listed, "the key is listed after a reload"
+    )
+    check(
+        used["chart"] == f"Usage of Usage key: {uses} requests in the last 30 days, {uses} today",
+        f"the chart's text alternative gives today's count: {used['chart']!r}",
+    )
+    check(used["chartTitle"] == used["chart"], "the chart's title says the same")
+    check(used["bars"] == 1, f"one bar, for today: {used['bars']}")
+    check(used["client"] == "127.0.0.1", f"the last client address: {used['client']!r}")
+    browser.check_state("api-keys-usage")
+    status, _, _ = http(server, "DELETE", f"/api/auth/api-keys/{created['id']}", key=context["script_key"])
+    check(status == 204, f"the usage key is revoked: {status}")
+    browser.wait(lambda: len(listed_keys(browser)) == 1, "the list follows the revocation")
 
 
 def test_key_errors(browser, server, context):
@@ -959,6 +998,7 @@ TESTS = [
     test_api_keys,
     test_key_options,
     test_roll_key,
+    test_key_usage,
     test_key_errors,
     test_desktops_and_tasks,
     test_live_activity,

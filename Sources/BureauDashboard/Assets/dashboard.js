@@ -9,6 +9,7 @@
     'task.created', 'task.updated',
     'desktop.created', 'desktop.updated', 'desktop.deleted',
     'api_key.created', 'api_key.revoked', 'api_key.rolled', 'api_key.leaked',
+    'api_key.revoked_unused',
   ];
   const VIEWS = { desktops: 'view-desktops', activity: 'view-activity', 'api-keys': 'view-api-keys' };
   const TRANSITIONS = {
@@ -606,10 +607,11 @@
     svg.append(svgElement('line', { class: 'usage-axis', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }));
     const most = Math.max(1, ...days);
     days.forEach((count, index) => {
-      if (count === 0) return;
-      const barHeight = Math.max(2, Math.round((count / most) * (height - 2)));
+      // A day without requests is a short mark on the axis, so the 30 days read as slots.
+      const barHeight = count === 0 ? 2 : Math.max(3, Math.round((count / most) * (height - 2)));
+      const kind = count === 0 ? 'usage-slot' : 'usage-bar';
       const bar = svgElement('rect', {
-        class: index === days.length - 1 ? 'usage-bar today' : 'usage-bar',
+        class: index === days.length - 1 ? `${kind} today` : kind,
         x: index * (barWidth + gap),
         y: height - barHeight,
         width: barWidth,
@@ -948,6 +950,7 @@
       case 'api_key.revoked': return `API key “${data.name}” revoked (${data.preview})`;
       case 'api_key.rolled': return `API key “${data.name}” rolled (${data.preview}): it expires after its grace period`;
       case 'api_key.leaked': return `API key “${data.name}” revoked: it was reported as leaked (${data.preview})`;
+      case 'api_key.revoked_unused': return `API key “${data.name}” revoked: it was unused for too long (${data.preview})`;
       default: return event.type;
     }
   }
