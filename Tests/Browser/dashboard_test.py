@@ -3,7 +3,8 @@
 
 Starts the real `bureau` binary (`bureau serve` with a temporary configuration and data directory on a
 free loopback port), then signs in, creates and revokes an API key, works with desktops and tasks,
-watches the live activity feed while a script creates a task with another key, and signs out. Every
+creates a read-only key with an expiry, rolls a key with a grace period, reads a key's usage chart, watches the live activity
+feed while a script creates a task with another key, and signs out. Every
 page and state is checked by axe-core (no serious or critical violation), must raise no script error
 and no Content-Security-Policy violation, must fit a 375 px wide screen, and is saved as screenshots
 (desktop width and 375 px wide) under .build/screenshots/.
@@ -44,6 +45,8 @@ KEY_PATTERN = re.compile(r"lb_k_[A-Za-z0-9_]{20,}")
 RATE_WINDOW_SECONDS = 10
 DESKTOP_WIDTH, DESKTOP_HEIGHT = 1280, 900
 PHONE_WIDTH, PHONE_HEIGHT = 375, 812
+# The main server's auth.max_key_lifetime_days: the page shows the server's refusal of a later expiry.
+MAX_KEY_LIFETIME_DAYS = 400
 
 
 try:
@@ -584,6 +587,236 @@ def test_api_keys(browser, server, context):
     browser.check_state("api-keys-after-revoke")
 
 
+def listed_keys(browser):
+    """The key list as the page shows it, read in one script call (live events may re-render it)."""
+    return browser.driver.execute_script(
+        "return [...document.querySelectorAll('#key-list li')].map((li) => {"
+        "  const expires = li.querySelector('.expires time');"
+        "  const chart = li.querySelector('.usage-chart');"
+        "  const client = li.querySelector('.client');"
+        "  return {"
+        "    id: li.dataset.id,"
+        "    name: li.querySelector('.item-title').textContent,"
+        "    preview: li.querySelector('.preview').textContent,"
+        "    badges: [...li.querySelectorAll('.badges .badge')].map((b) => b.textContent),"
+        "    scope: li.querySelector('.scope').textContent,"
+        "    expires: li.querySelector('.expires').textContent,"
+        "    expiresAt: expires ? expires.getAttribute('datetime') : null,"
+        "    rollShown: !li.querySelector('button.roll').hidden,"
+        "    chart: chart ? chart.getAttribute('aria-label') : null,"
+        "    chartTitle: chart ? chart.querySelector('title').textContent : null,"
+        "    bars: chart ? chart.querySelectorAll('rect.usage-bar').length : 0,"
+        "    days: chart ? chart.querySelectorAll('rect').length : 0,"
+        "    client: client && !client.hidden ? client.textContent : null,"
+        "  };"
+        "});"
+    )
+
+
+def listed_key(browser, preview_end):
+    return next((key for key in listed_keys(browser) if key["preview"].endswith(preview_end)), None)
+
+
+def api_key_record(server, context, key_id):
+    """The key's record as the API lists it (read with the script's key)."""
+    status, _, page = http(server, "GET", "/api/auth/api-keys", key=context["script_key"])
+    check(status == 200, f"the script lists its user's keys: {status}")
+    return next((record for record in page["data"] if record["id"] == key_id), None)
+
+
+def seconds_from_now(iso):
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() - time.time()
+
+
+def choose_expiry_date(browser, date):
+    """The custom expiry date, set as the date picker sets it (typing into it depends on the browser's locale)."""
+    browser.driver.execute_script(
+        "const field = document.getElementById('key-expiry-date'); field.value = arguments[0];"
+        "field.dispatchEvent(new Event('input', {bubbles: true})); field.dispatchEvent(new Event('change', {bubbles: true}));",
+        date,
+    )
+
+
+def test_key_options(browser, server, context):
+    """A read-only key with an expiry: the server's refusal of too long a life is explained, the key made
+    is read-only from outside the browser, and the list shows its access and expiry."""
+    from datetime import date, timedelta
+    from selenium.webdriver.support.ui import Select
+
+    browser.navigate("api-keys", "API Keys")
+    check(browser.find("#key-expiry").get_attribute("value") == "never", "a key never expires unless asked")
+    check(not browser.find("#key-expiry-date").is_displayed(), "the date field shows only for a chosen date")
+    browser.find("#key-name").send_keys("Too long key")
+    Select(browser.find("#key-expiry")).select_by_value("custom")
+    field = browser.visible("#key-expiry-date")
+    check(field.get_attribute("required") == "true", "a chosen date is required")
+    # No date yet: the page asks for one without a request.
+    browser.find("#key-form button[type=submit]").click()
+    error = browser.visible("#key-error")
+    check("Choose the date" in error.text and "Expires" in error.text, f"a missing date is explained: {error.text!r}")
+    # Past auth.max_key_lifetime_days: the server's 400, its field under the form's own label.
+    choose_expiry_date(browser, (date.today() + timedelta(days=MAX_KEY_LIFETIME_DAYS + 30)).isoformat())
+    browser.find("#key-form button[type=submit]").click()
+    browser.wait(
+        lambda: f"at most {MAX_KEY_LIFETIME_DAYS} days ahead" in browser.find("#key-error").text, "the server's refusal is shown"
+    )
+    error = browser.find("#key-error").text
+    check("Please check what you entered" in error and "Expires:" in error, f"the refusal names the field as the form does: {error!r}")
+    check(not browser.find("#new-key").is_displayed(), "no key was made")
+    browser.check_state("api-key-expiry-refused")
+
+    # 30 days, read only.
+    browser.find("#key-name").clear()
+    browser.find("#key-name").send_keys("Read-only key")
+    Select(browser.find("#key-expiry")).select_by_value("30")
+    check(not browser.find("#key-expiry-date").is_displayed(), "the date field hides again")
+    browser.find("#key-form input[name=scope][value=read]").click()
+    asked_at = time.time()
+    browser.find("#key-form button[type=submit]").click()
+    browser.wait(lambda: browser.find("#new-key").is_displayed() and not browser.find("#key-error").is_displayed(), "the key is made")
+    key = browser.find("#new-key-value").get_attribute("value")
+    check(KEY_PATTERN.fullmatch(key), "the new key is shown in full")
+    check(
+        browser.find("#key-expiry").get_attribute("value") == "never"
+        and browser.find("#key-form input[name=scope][value=full]").is_selected(),
+        "the form is back to its defaults for the next key",
+    )
+    status, _, me = http(server, "GET", "/api/auth/me", key=key)
+    check(status == 200 and me["scope"] == "read", f"the key reads, as a read key: {status} {me}")
+    status, _, problem = http(server, "POST", "/api/desktops", key=key, body={"name": "Not allowed"})
+    check(status == 403 and problem["code"] == "insufficient_scope", f"the key cannot change anything: {status} {problem}")
+    browser.find("#dismiss-key").click()
+
+    listed = browser.wait(lambda: listed_key(browser, key[-4:]), "the read-only key is listed")
+    record = api_key_record(server, context, listed["id"])
+    check(record["scope"] == "read", f"the API lists the key as read: {record}")
+    check(abs(seconds_from_now(record["expiresAt"]) - (30 * 86400 - (time.time() - asked_at))) < 120, f"30 days: {record}")
+    check(listed["badges"] == ["Read only"], f"a read-only badge: {listed['badges']}")
+    check(listed["scope"] == "Read only", f"the access is shown: {listed['scope']!r}")
+    check(listed["expiresAt"] == record["expiresAt"], f"the list shows the key's expiry: {listed['expiresAt']} vs {record['expiresAt']}")
+    check("(in 30 days)" in listed["expires"], f"how far off it is: {listed['expires']!r}")
+    # The script's key (full access) has no badge; with auth.max_key_lifetime_days set, it expires by it.
+    script = listed_key(browser, context["script_key"][-4:])
+    check(script["badges"] == [] and script["scope"] == "Full", f"a full key: {script}")
+    check(f"(in {MAX_KEY_LIFETIME_DAYS} days)" in script["expires"], f"the longest lifetime applies: {script['expires']!r}")
+    browser.check_state("api-keys-options")
+    context["read_key"] = key
+
+
+def test_roll_key(browser, server, context):
+    """Roll through the dialog with a grace period: the new key is shown once, the old one is marked as
+    rolled with its new expiry, and keeps working from outside the browser until then."""
+    old_key = context["read_key"]
+    browser.navigate("api-keys", "API Keys")
+    old = browser.wait(lambda: listed_key(browser, old_key[-4:]), "the key to roll is listed")
+    check(old["rollShown"], "the key has a Roll button")
+    roll_button = f'#key-list li[data-id="{old["id"]}"] button.roll'
+    check(browser.find(roll_button).get_attribute("aria-label") == "Roll Read-only key", "the Roll button names its key")
+    browser.click(roll_button)
+    dialog = browser.visible("#roll-dialog")
+    check("Read-only key" in dialog.text and "grace period" in dialog.text, f"the dialog names the key: {dialog.text!r}")
+    # By keyboard: focus starts on the selected grace period (24 hours); Escape closes, focus goes back.
+    check(
+        browser.driver.execute_script("const e = document.activeElement; return e.name === 'grace' && e.checked && e.value;") == "86400",
+        "the dialog's focus starts on the selected grace period",
+    )
+    labels = browser.driver.execute_script(
+        "return [...document.querySelectorAll('#roll-dialog input[name=grace]')].map((e) => e.labels[0].textContent.trim());"
+    )
+    check(labels == ["None: the old key stops working now", "1 hour", "24 hours", "7 days"], f"each grace period is labelled: {labels}")
+    browser.check_state("api-key-roll-dialog")
+    browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    browser.wait(lambda: not browser.find("#roll-dialog").is_displayed(), "Escape closes the dialog")
+    check(browser.driver.execute_script("return document.activeElement.classList.contains('roll')"), "focus returns to Roll")
+    check(http(server, "GET", "/api/auth/me", key=old_key)[0] == 200, "Escape rolls nothing")
+    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser.visible("#roll-dialog")
+    browser.find("#roll-dialog input[name=grace][value='3600']").click()
+    rolled_at = time.time()
+    browser.find("#roll-confirm").click()
+    browser.wait(lambda: not browser.find("#roll-dialog").is_displayed(), "the dialog closes")
+    panel = browser.visible("#new-key")
+    check("You will not see this key again" in panel.text, "the new key is shown once, as at creation")
+    new_key = browser.find("#new-key-value").get_attribute("value")
+    check(KEY_PATTERN.fullmatch(new_key) and new_key != old_key, "a new key is shown in full")
+    check(browser.active_element_id() == "copy-key", "focus moves to Copy")
+    note = browser.find("#new-key-note").text
+    check(old["preview"] in note and "keeps working until" in note, f"the panel says what became of the old key: {note!r}")
+    browser.check_state("api-key-rolled")
+
+    # The list: the old key rolled, expiring at the end of the grace; the new one read-only, 30 days.
+    def both():
+        keys = listed_keys(browser)
+        before = next((key for key in keys if key["id"] == old["id"]), None)
+        after = next((key for key in keys if key["preview"].endswith(new_key[-4:])), None)
+        return before and after and "Rolled" in before["badges"] and (before, after)
+
+    before, after = browser.wait(both, "the list shows both keys, the old one rolled")
+    record = api_key_record(server, context, old["id"])
+    check(abs(seconds_from_now(record["expiresAt"]) - (3600 - (time.time() - rolled_at))) < 60, f"the old key expires in 1 hour: {record}")
+    check(before["expiresAt"] == record["expiresAt"], f"the list shows the old key's expiry: {before['expiresAt']} vs {record['expiresAt']}")
+    check("in 1 hour" in before["expires"] and "grace period" in before["expires"], f"the old key's expiry in words: {before['expires']!r}")
+    check("Expires in 1 hour" in before["badges"], f"and flagged: {before['badges']}")
+    check(not before["rollShown"], "a rolled key cannot be rolled again")
+    check(after["name"] == "Read-only key" and after["badges"] == ["Read only"], f"the new key: same name and access: {after}")
+    check("(in 30 days)" in after["expires"], f"the new key keeps the old one's lifetime: {after['expires']!r}")
+    # During the grace both keys work.
+    status, _, me = http(server, "GET", "/api/auth/me", key=old_key)
+    check(status == 200 and me["scope"] == "read", f"the old key still works during the grace: {status}")
+    status, _, _ = http(server, "GET", "/api/desktops", key=new_key)
+    check(status == 200, f"the new key works: {status}")
+    browser.check_state("api-keys-after-roll")
+    browser.find("#dismiss-key").click()
+    check(not browser.holds(new_key), "the dismissed key is gone from the page")
+
+    # Room for the tests after this one: both keys revoked (from outside: the list follows the live feed).
+    for key_id in (before["id"], after["id"]):
+        status, _, _ = http(server, "DELETE", f"/api/auth/api-keys/{key_id}", key=context["script_key"])
+        check(status == 204, f"a rolled key is revoked: {status}")
+    check(http(server, "GET", "/api/auth/me", key=old_key)[0] == 401, "the revoked old key is refused")
+    browser.wait(lambda: len(listed_keys(browser)) == 1, "the list follows the revocations")
+
+
+def test_key_usage(browser, server, context):
+    """A key's usage: a new key's chart says it has not been used; used N times from outside the browser,
+    after a reload its chart's text says N requests today and the last client address is 127.0.0.1."""
+    browser.navigate("api-keys", "API Keys")
+    status, _, created = http(server, "POST", "/api/auth/api-keys", key=context["script_key"], body={"name": "Usage key"})
+    check(status == 201, f"the script creates a key: {status}")
+    key = created["key"]
+    unused = browser.wait(
+        lambda: (listed := listed_key(browser, key[-4:])) and listed["chart"] and listed, "the new key is listed with its chart"
+    )
+    check("0 requests in the last 30 days, 0 today" in unused["chart"], f"an unused key's chart: {unused['chart']!r}")
+    check(unused["bars"] == 0 and unused["days"] == 30, f"30 days, no bar for a day without requests: {unused}")
+    check(unused["client"] == "None yet", f"no client address yet: {unused['client']!r}")
+    check(unused["badges"] == [], f"a new key is not flagged Unused (no auth.unused_key_days here): {unused['badges']}")
+    check(browser.find("#keys-usage-hint").is_displayed(), "the page says what the charts count")
+    uses = 5
+    for _ in range(uses):
+        status, _, _ = http(server, "GET", "/api/desktops", key=key)
+        check(status == 200, f"the key reads desktops: {status}")
+    status, _, record = http(server, "GET", f"/api/auth/api-keys/{created['id']}", key=context["script_key"])
+    check(status == 200 and record["usage"]["days"][-1] == uses, f"the API counts {uses} requests today: {status} {record}")
+    browser.driver.refresh()
+    used = browser.wait(
+        lambda: (listed := listed_key(browser, key[-4:])) and listed["chart"] and listed, "the key is listed after a reload"
+    )
+    check(
+        used["chart"] == f"Usage of Usage key: {uses} requests in the last 30 days, {uses} today",
+        f"the chart's text alternative gives today's count: {used['chart']!r}",
+    )
+    check(used["chartTitle"] == used["chart"], "the chart's title says the same")
+    check(used["bars"] == 1, f"one bar, for today: {used['bars']}")
+    check(used["client"] == "127.0.0.1", f"the last client address: {used['client']!r}")
+    browser.check_state("api-keys-usage")
+    status, _, _ = http(server, "DELETE", f"/api/auth/api-keys/{created['id']}", key=context["script_key"])
+    check(status == 204, f"the usage key is revoked: {status}")
+    browser.wait(lambda: len(listed_keys(browser)) == 1, "the list follows the revocation")
+
+
 def test_key_errors(browser, server, context):
     """Validation (400) and the key limit (409) are explained in words."""
     browser.navigate("api-keys", "API Keys")
@@ -763,6 +996,9 @@ TESTS = [
     test_sign_in_paths,
     test_sign_in_failure_page,
     test_api_keys,
+    test_key_options,
+    test_roll_key,
+    test_key_usage,
     test_key_errors,
     test_desktops_and_tasks,
     test_live_activity,
@@ -854,7 +1090,8 @@ def main():
         old.unlink()
     provider = start_provider(binary.parent / "bureau-test-provider")
     with tempfile.TemporaryDirectory(prefix="bureau-browser-") as directory:
-        server = Server(binary, Path(directory), EXTRA_CONFIG, provider.environment)
+        environment = dict(provider.environment, BUREAU_AUTH_MAX_KEY_LIFETIME_DAYS=str(MAX_KEY_LIFETIME_DAYS))
+        server = Server(binary, Path(directory), EXTRA_CONFIG, environment)
         server.command("users", "add", "--email", EMAIL)
         # The script's own key, printed once by `keys create`; it stays in this process's memory.
         script_key = server.command("keys", "create", "--user", EMAIL, "--name", "Script key", "--bcrypt-cost", "4").strip()

@@ -8,7 +8,8 @@
   const EVENT_TYPES = [
     'task.created', 'task.updated',
     'desktop.created', 'desktop.updated', 'desktop.deleted',
-    'api_key.created', 'api_key.revoked',
+    'api_key.created', 'api_key.revoked', 'api_key.rolled', 'api_key.leaked',
+    'api_key.revoked_unused',
   ];
   const VIEWS = { desktops: 'view-desktops', activity: 'view-activity', 'api-keys': 'view-api-keys' };
   const TRANSITIONS = {
@@ -28,7 +29,17 @@
     reopenTimer: null,
     refreshTimers: {},
     revokeTarget: null,
+    rollTarget: null,
+    keys: [],
+    // Keys this page rolled: the list marks them as rolled even if the server's listing does not say so.
+    rolledKeys: new Set(),
   };
+
+  const DAY_MS = 86400000;
+  // A key expiring within this many days is flagged in the list.
+  const EXPIRY_WARNING_DAYS = 7;
+  // What the key form's fields are called on the page, for the field errors of a 400.
+  const KEY_FIELD_LABELS = { name: 'Key name', expiresAt: 'Expires', scope: 'Access' };
 
   // ---- The API ------------------------------------------------------------------------------
 
@@ -79,7 +90,8 @@
     const detail = problem.detail ? ` ${problem.detail}` : '';
     switch (problem.status) {
       case 0: return problem.message;
-      case 400: return `Please check what you entered.${detail}`;
+      case 400:
+      case 422: return `Please check what you entered.${detail}`;
       case 401: return 'You are not signed in.';
       case 403:
         if (problem.code === 'cross_site_login' || problem.code === 'cross_site_request') {
@@ -105,7 +117,7 @@
   }
 
   /** Shows `problem` in the error element `element` (its field errors as a list). */
-  function showError(element, problem) {
+  function showError(element, problem, fieldLabels) {
     if (problem.handled) return;
     element.replaceChildren();
     const text = document.createElement('span');
@@ -115,7 +127,8 @@
       const list = document.createElement('ul');
       for (const field of problem.fields) {
         const item = document.createElement('li');
-        item.textContent = `${field.field}: ${field.message}`;
+        const label = (fieldLabels && fieldLabels[field.field]) || field.field;
+        item.textContent = `${label}: ${field.message}`;
         list.append(item);
       }
       element.append(list);
@@ -199,6 +212,9 @@
     closeStream();
     forgetNewKey();
     if ($('revoke-dialog').open) $('revoke-dialog').close();
+    if ($('roll-dialog').open) $('roll-dialog').close();
+    state.rolledKeys.clear();
+    state.keys = [];
     for (const id of ['desktop-list', 'task-list', 'key-list', 'activity-list', 'task-desktop']) $(id).replaceChildren();
     state.seenEvents.clear();
     state.lastEventId = null;
@@ -436,10 +452,33 @@
   async function loadKeys() {
     try {
       const page = await api('GET', '/api/auth/api-keys');
-      renderKeys(page.data || []);
+      state.keys = page.data || [];
+      renderKeys(state.keys);
     } catch (problem) {
       showError($('key-error'), problem);
     }
+  }
+
+  function plural(count, word) {
+    return `${count} ${word}${count === 1 ? '' : 's'}`;
+  }
+
+  function makeBadge(text, kind) {
+    const badge = document.createElement('span');
+    badge.className = `badge ${kind}`;
+    badge.textContent = text;
+    return badge;
+  }
+
+  /** How far off an expiry is, in words ("in 3 days", "in 5 hours"), or null once it has passed. */
+  function timeUntil(expiresAt) {
+    const left = new Date(expiresAt).getTime() - Date.now();
+    if (!Number.isFinite(left) || left <= 0) return null;
+    // Rounded, so a key rolled with 24 hours of grace says 24 hours, not 23.
+    const hours = Math.round(left / 3600000);
+    if (hours >= 48) return `in ${plural(Math.round(left / DAY_MS), 'day')}`;
+    if (hours >= 1) return `in ${plural(hours, 'hour')}`;
+    return `in ${plural(Math.max(1, Math.round(left / 60000)), 'minute')}`;
   }
 
   function renderKeys(keys) {
@@ -451,6 +490,14 @@
       item.querySelector('.item-title').textContent = key.name;
       item.querySelector('.preview').textContent = key.preview;
       setTime(item.querySelector('.created'), key.createdAt);
+      const badges = item.querySelector('.badges');
+      const readOnly = key.scope === 'read';
+      item.querySelector('.scope').textContent = readOnly ? 'Read only' : 'Full';
+      if (readOnly) badges.append(makeBadge('Read only', 'read-only'));
+      const rolled = key.rolled === true || state.rolledKeys.has(key.id);
+      if (rolled) badges.append(makeBadge('Rolled', 'rolled'));
+      renderExpiry(item.querySelector('.expires'), badges, key, rolled);
+      if (key.unused === true) badges.append(makeBadge('Unused', 'unused'));
       const lastUsed = item.querySelector('.last-used');
       if (key.lastUsedAt) {
         const time = document.createElement('time');
@@ -459,32 +506,200 @@
       } else {
         lastUsed.textContent = 'Never';
       }
+      renderUsage(item, key);
+      const roll = item.querySelector('.roll');
+      // A rolled key cannot be rolled again (409): its successor can.
+      roll.hidden = rolled;
+      roll.setAttribute('aria-label', `Roll ${key.name}`);
+      roll.addEventListener('click', () => askRoll(key, roll));
       const revoke = item.querySelector('.revoke');
       revoke.setAttribute('aria-label', `Revoke ${key.name}`);
       revoke.addEventListener('click', () => askRevoke(key, revoke));
       list.append(item);
     }
     $('keys-empty').hidden = keys.length > 0;
+    $('keys-usage-hint').hidden = !$('key-list').querySelector('.usage-chart');
+  }
+
+  /** The key's expiry in the facts, and a badge when it is near or past. */
+  function renderExpiry(element, badges, key, rolled) {
+    if (!key.expiresAt) {
+      element.textContent = 'Never';
+      return;
+    }
+    const time = document.createElement('time');
+    setTime(time, key.expiresAt);
+    element.append(time);
+    const until = timeUntil(key.expiresAt);
+    if (until === null) {
+      element.append(' (expired)');
+      badges.append(makeBadge('Expired', 'expired'));
+      return;
+    }
+    element.append(` (${until}${rolled ? ', at the end of its grace period' : ''})`);
+    if (new Date(key.expiresAt).getTime() - Date.now() <= EXPIRY_WARNING_DAYS * DAY_MS) {
+      badges.append(makeBadge(`Expires ${until}`, 'expiring'));
+    }
+  }
+
+  /** The key's usage, if the server gives it: a 30-bar chart with its numbers as text, and the last client. */
+  function renderUsage(item, key) {
+    const usage = key.usage;
+    if (!usage || typeof usage !== 'object') return;
+    const address = usage.lastClientAddress;
+    if (address !== undefined) {
+      item.querySelector('.client-term').hidden = false;
+      const client = item.querySelector('.client');
+      client.hidden = false;
+      if (address) {
+        const code = document.createElement('code');
+        code.className = 'client-address';
+        code.textContent = String(address);
+        client.append(code);
+      } else {
+        client.textContent = 'None yet';
+      }
+    }
+    const days = Array.isArray(usage.days) ? usage.days.map((count) => (Number.isFinite(count) && count > 0 ? count : 0)) : null;
+    if (!days || days.length === 0) return;
+    const container = item.querySelector('.usage');
+    container.append(usageChart(days, usage.firstDay, key.name));
+    container.hidden = false;
+  }
+
+  /** The UTC date `offset` days after `firstDay` (YYYY-MM-DD), or null if `firstDay` is not a date. */
+  function dayAfter(firstDay, offset) {
+    const start = Date.parse(`${firstDay}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(firstDay)) || Number.isNaN(start)) return null;
+    return new Date(start + offset * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  function svgElement(name, attributes) {
+    const element = document.createElementNS(SVG, name);
+    for (const [attribute, value] of Object.entries(attributes || {})) element.setAttribute(attribute, String(value));
+    return element;
+  }
+
+  /** A bar per day, oldest first (built with DOM calls: no markup, no inline style), named by its numbers. */
+  function usageChart(days, firstDay, name) {
+    const barWidth = 6;
+    const gap = 2;
+    const height = 40;
+    const width = days.length * (barWidth + gap) - gap;
+    const total = days.reduce((sum, count) => sum + count, 0);
+    const today = days[days.length - 1];
+    const summary = `${plural(total, 'request')} in the last ${plural(days.length, 'day')}, ${today} today`;
+    const label = `Usage of ${name}: ${summary}`;
+    const svg = svgElement('svg', {
+      class: 'usage-chart',
+      viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
+      role: 'img',
+      'aria-label': label,
+      focusable: 'false',
+    });
+    const title = svgElement('title');
+    title.textContent = label;
+    svg.append(title);
+    svg.append(svgElement('line', { class: 'usage-axis', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }));
+    const most = Math.max(1, ...days);
+    days.forEach((count, index) => {
+      // A day without requests is a short mark on the axis, so the 30 days read as slots.
+      const barHeight = count === 0 ? 2 : Math.max(3, Math.round((count / most) * (height - 2)));
+      const kind = count === 0 ? 'usage-slot' : 'usage-bar';
+      const bar = svgElement('rect', {
+        class: index === days.length - 1 ? `${kind} today` : kind,
+        x: index * (barWidth + gap),
+        y: height - barHeight,
+        width: barWidth,
+        height: barHeight,
+      });
+      const barTitle = svgElement('title');
+      const day = dayAfter(firstDay, index);
+      barTitle.textContent = `${day || `Day ${index + 1}`}: ${plural(count, 'request')}`;
+      bar.append(barTitle);
+      svg.append(bar);
+    });
+    const caption = document.createElement('p');
+    caption.className = 'usage-summary';
+    caption.textContent = summary;
+    const figure = document.createElement('figure');
+    figure.className = 'usage-figure';
+    figure.append(svg, caption);
+    return figure;
+  }
+
+  /** The `expiresAt` the form asks for: null for never, undefined (with a message shown) if it cannot be used. */
+  function chosenExpiry() {
+    const choice = $('key-expiry').value;
+    if (choice === 'never') return null;
+    if (choice === 'custom') {
+      const value = $('key-expiry-date').value;
+      const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+      if (!parts) return undefined;
+      // The end of that day in the browser's time zone.
+      const end = new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]), 23, 59, 59);
+      return Number.isNaN(end.getTime()) ? undefined : end.toISOString();
+    }
+    const days = parseInt(choice, 10);
+    return new Date(Date.now() + days * DAY_MS).toISOString();
+  }
+
+  /** Back to a key without expiry and with full access, as the API's defaults. */
+  function resetKeyForm() {
+    $('key-name').value = '';
+    $('key-expiry').value = 'never';
+    $('key-expiry-date').value = '';
+    $('key-form').querySelector('input[name="scope"][value="full"]').checked = true;
+    expiryChoiceChanged();
+  }
+
+  function expiryChoiceChanged() {
+    const custom = $('key-expiry').value === 'custom';
+    $('key-expiry-date-field').hidden = !custom;
+    $('key-expiry-date').required = custom;
   }
 
   async function createKey(event) {
     event.preventDefault();
     const error = $('key-error');
     clearError(error);
-    await busy(event.submitter || $('key-form').querySelector('button'), async () => {
+    const expiresAt = chosenExpiry();
+    if (expiresAt === undefined) {
+      showError(error, new Problem(400, {
+        detail: 'Choose the date the key expires.',
+        errors: [{ field: 'expiresAt', message: 'needs a date' }],
+      }), KEY_FIELD_LABELS);
+      $('key-expiry-date').focus();
+      return;
+    }
+    const scope = $('key-form').querySelector('input[name="scope"]:checked');
+    const body = { name: $('key-name').value, scope: scope ? scope.value : 'full' };
+    if (expiresAt) body.expiresAt = expiresAt;
+    await busy(event.submitter || $('key-form').querySelector('button[type="submit"]'), async () => {
       try {
-        const created = await api('POST', '/api/auth/api-keys', { name: $('key-name').value });
-        $('key-name').value = '';
-        $('new-key-name').textContent = `“${created.name}”`;
-        $('new-key-value').value = created.key;
-        $('copy-status').textContent = '';
-        $('new-key').hidden = false;
-        $('copy-key').focus();
+        const created = await api('POST', '/api/auth/api-keys', body);
+        resetKeyForm();
+        showNewKey(created, '');
         await loadKeys();
       } catch (problem) {
-        showError(error, problem);
+        showError(error, problem, KEY_FIELD_LABELS);
       }
     });
+  }
+
+  /** Shows a new key's plaintext, this once, with `note` (what happened to a rolled key) if any. */
+  function showNewKey(created, note) {
+    $('new-key-name').textContent = `“${created.name}”`;
+    $('new-key-value').value = created.key;
+    $('copy-status').textContent = '';
+    $('new-key-note').textContent = note;
+    $('new-key-note').hidden = !note;
+    $('new-key').hidden = false;
+    $('copy-key').focus();
   }
 
   async function copyKey() {
@@ -506,6 +721,8 @@
     $('new-key-value').value = '';
     $('new-key-name').textContent = '';
     $('copy-status').textContent = '';
+    $('new-key-note').textContent = '';
+    $('new-key-note').hidden = true;
     $('new-key').hidden = true;
   }
 
@@ -545,7 +762,60 @@
   function revokeDialogClosed() {
     const target = state.revokeTarget;
     state.revokeTarget = null;
-    if (target && target.button.isConnected) target.button.focus();
+    if (target) focusKeyButton(target, 'revoke');
+  }
+
+  /** Gives focus back to the button that opened a dialog, or to its like if the list was re-rendered since. */
+  function focusKeyButton(target, kind) {
+    const button = target.button.isConnected
+      ? target.button
+      : $('key-list').querySelector(`li[data-id="${CSS.escape(target.key.id)}"] button.${kind}`);
+    if (button && !button.hidden) button.focus();
+  }
+
+  function askRoll(key, button) {
+    state.rollTarget = { key, button };
+    $('roll-name').textContent = key.name;
+    clearError($('roll-error'));
+    const checked = $('roll-form').querySelector('input[name="grace"]:checked');
+    $('roll-dialog').showModal();
+    // Focus starts on the choice to make: the grace period (its selected option).
+    checked.focus();
+  }
+
+  async function confirmRoll(event) {
+    const choice = event.submitter ? event.submitter.value : 'cancel';
+    if (choice !== 'roll' || !state.rollTarget) return; // The dialog closes by itself.
+    event.preventDefault();
+    const { key } = state.rollTarget;
+    const graceSeconds = parseInt($('roll-form').querySelector('input[name="grace"]:checked').value, 10);
+    await busy($('roll-confirm'), async () => {
+      try {
+        const created = await api('POST', `/api/auth/api-keys/${encodeURIComponent(key.id)}/roll`, { graceSeconds });
+        state.rolledKeys.add(key.id);
+        // The new key's panel takes the focus, not the Roll button.
+        state.rollTarget = null;
+        $('roll-dialog').close('rolled');
+        await loadKeys();
+        showNewKey(created, rolledNote(key, graceSeconds));
+      } catch (problem) {
+        showError($('roll-error'), problem);
+      }
+    });
+  }
+
+  /** What became of the old key, as the list now says. */
+  function rolledNote(key, graceSeconds) {
+    const old = state.keys.find((candidate) => candidate.id === key.id);
+    if (graceSeconds === 0 || !old) return `It replaces the old key ${key.preview}, which no longer works.`;
+    if (!old.expiresAt) return `It replaces the old key ${key.preview}.`;
+    return `It replaces the old key ${key.preview}, which keeps working until ${formatTime(old.expiresAt)}.`;
+  }
+
+  function rollDialogClosed() {
+    const target = state.rollTarget;
+    state.rollTarget = null;
+    if (target) focusKeyButton(target, 'roll');
   }
 
   // ---- Activity ---------------------------------------------------------------------------
@@ -678,6 +948,9 @@
       case 'desktop.deleted': return `Desktop “${data.name}” deleted`;
       case 'api_key.created': return `API key “${data.name}” created (${data.preview})`;
       case 'api_key.revoked': return `API key “${data.name}” revoked (${data.preview})`;
+      case 'api_key.rolled': return `API key “${data.name}” rolled (${data.preview}): it expires after its grace period`;
+      case 'api_key.leaked': return `API key “${data.name}” revoked: it was reported as leaked (${data.preview})`;
+      case 'api_key.revoked_unused': return `API key “${data.name}” revoked: it was unused for too long (${data.preview})`;
       default: return event.type;
     }
   }
@@ -708,6 +981,7 @@
     $('task-form').addEventListener('submit', createTask);
     $('task-desktop').addEventListener('change', (event) => selectDesktop(event.target.value));
     $('key-form').addEventListener('submit', createKey);
+    $('key-expiry').addEventListener('change', expiryChoiceChanged);
     $('copy-key').addEventListener('click', copyKey);
     $('dismiss-key').addEventListener('click', () => {
       forgetNewKey();
@@ -715,6 +989,8 @@
     });
     $('revoke-form').addEventListener('submit', confirmRevoke);
     $('revoke-dialog').addEventListener('close', revokeDialogClosed);
+    $('roll-form').addEventListener('submit', confirmRoll);
+    $('roll-dialog').addEventListener('close', rollDialogClosed);
     window.addEventListener('hashchange', () => { if (state.user) showView(currentView(), true); });
 
     try {
