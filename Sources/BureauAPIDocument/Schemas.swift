@@ -88,7 +88,8 @@ enum Schemas {
                     "expiresAt": nullableTimestamp,
                     "scope": keyScope,
                     "rolled": .boolean(
-                        description: "Whether the key was rolled: a successor replaced it, and it expires at the end of the grace period (`expiresAt`)."
+                        description:
+                            "Whether the key was rolled: a successor replaced it, and it expires at the end of the grace period (`expiresAt`)."
                     ),
                     "unused": .boolean(
                         description: "Whether the key went unused for `auth.unused_key_days` (always `false` when that is not set)."

@@ -154,9 +154,9 @@ extension StoreState {
                 activeKeyIDsByUser[key.userID, default: []].append(key.id)
             }
         case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
-            revokeKey(revocation.id, at: revocation.at)
+            revokeKeys([revocation.id], at: revocation.at)
         case .apiKeysRevokedUnused(let revocation):
-            for id in revocation.ids { revokeKey(id, at: revocation.at) }
+            revokeKeys(revocation.ids, at: revocation.at)
         case .apiKeyRolled(let roll):
             apiKeys[roll.id]?.expiresAt = roll.expiresAt
             apiKeys[roll.id]?.isRolled = true
@@ -204,15 +204,26 @@ extension StoreState {
         return events
     }
 
-    /// Revokes the key `id` and drops it from the indexes of active keys.
-    private mutating func revokeKey(_ id: APIKeyID, at time: Timestamp) {
-        guard var key = apiKeys[id] else { return }
-        key.revokedAt = time
-        apiKeys[key.id] = key
-        activeKeyIDsByLookup[key.lookupID] = nil
-        revokedKeyLookupIDs.insert(key.lookupID)
-        activeKeyIDsByUser[key.userID]?.removeAll { $0 == key.id }
-        // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
-        if activeKeyIDsByUser[key.userID]?.isEmpty == true { activeKeyIDsByUser[key.userID] = nil }
+    /// Revokes the keys `ids` and drops them from the indexes of active keys: each owner's list of active
+    /// keys is filtered once, however many of its keys go (a sweep of many keys of one user stays linear).
+    private mutating func revokeKeys(_ ids: [APIKeyID], at time: Timestamp) {
+        var revokedByUser: [UserID: Set<APIKeyID>] = [:]
+        for id in ids {
+            guard var key = apiKeys[id] else { continue }
+            key.revokedAt = time
+            apiKeys[key.id] = key
+            activeKeyIDsByLookup[key.lookupID] = nil
+            revokedKeyLookupIDs.insert(key.lookupID)
+            revokedByUser[key.userID, default: []].insert(key.id)
+        }
+        for (userID, revoked) in revokedByUser {
+            if revoked.count == 1, let id = revoked.first {
+                activeKeyIDsByUser[userID]?.removeAll { $0 == id }
+            } else {
+                activeKeyIDsByUser[userID]?.removeAll { revoked.contains($0) }
+            }
+            // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
+            if activeKeyIDsByUser[userID]?.isEmpty == true { activeKeyIDsByUser[userID] = nil }
+        }
     }
 }

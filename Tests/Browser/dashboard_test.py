@@ -770,6 +770,11 @@ def test_roll_key(browser, server, context):
     browser.check_state("api-keys-after-roll")
     browser.find("#dismiss-key").click()
     check(not browser.holds(new_key), "the dismissed key is gone from the page")
+    check(record.get("rolled") is True, f"the API says the old key was rolled: {record}")
+    # After a reload the list still knows which key was rolled (the server says so, not the page's memory).
+    browser.driver.refresh()
+    reloaded = browser.wait(both, "after a reload the old key is still shown as rolled")
+    check(not reloaded[0]["rollShown"], "and still cannot be rolled again")
 
     # Room for the tests after this one: both keys revoked (from outside: the list follows the live feed).
     for key_id in (before["id"], after["id"]):

@@ -31,8 +31,6 @@
     revokeTarget: null,
     rollTarget: null,
     keys: [],
-    // Keys this page rolled: the list marks them as rolled even if the server's listing does not say so.
-    rolledKeys: new Set(),
   };
 
   const DAY_MS = 86400000;
@@ -213,7 +211,6 @@
     forgetNewKey();
     if ($('revoke-dialog').open) $('revoke-dialog').close();
     if ($('roll-dialog').open) $('roll-dialog').close();
-    state.rolledKeys.clear();
     state.keys = [];
     for (const id of ['desktop-list', 'task-list', 'key-list', 'activity-list', 'task-desktop']) $(id).replaceChildren();
     state.seenEvents.clear();
@@ -494,7 +491,7 @@
       const readOnly = key.scope === 'read';
       item.querySelector('.scope').textContent = readOnly ? 'Read only' : 'Full';
       if (readOnly) badges.append(makeBadge('Read only', 'read-only'));
-      const rolled = key.rolled === true || state.rolledKeys.has(key.id);
+      const rolled = key.rolled === true;
       if (rolled) badges.append(makeBadge('Rolled', 'rolled'));
       renderExpiry(item.querySelector('.expires'), badges, key, rolled);
       if (key.unused === true) badges.append(makeBadge('Unused', 'unused'));
@@ -792,7 +789,6 @@
     await busy($('roll-confirm'), async () => {
       try {
         const created = await api('POST', `/api/auth/api-keys/${encodeURIComponent(key.id)}/roll`, { graceSeconds });
-        state.rolledKeys.add(key.id);
         // The new key's panel takes the focus, not the Roll button.
         state.rollTarget = null;
         $('roll-dialog').close('rolled');
