@@ -822,6 +822,53 @@ def test_key_usage(browser, server, context):
     browser.wait(lambda: len(listed_keys(browser)) == 1, "the list follows the revocation")
 
 
+def test_unused_key_badge(browser, server, context):
+    """A key nobody used for `auth.unused_key_days` gets the Unused badge; the others do not. The old key is
+    made offline with the clock set three days back (libfaketime), so its creation really lies in the past
+    for the server: nothing of the page or the server is faked."""
+    faketime = shutil.which("faketime")
+    check(faketime is not None, "faketime is installed (Debian: apt-get install faketime)")
+    server.stop()
+    try:
+        made = subprocess.run(
+            [faketime, "-f", "-3d", server.binary, "keys", "create", "--user", EMAIL, "--name", "Forgotten key",
+             "--data-dir", str(server.data), "--config", str(server.config)],
+            capture_output=True,
+            text=True,
+            env=server.environment,
+            timeout=60,
+        )
+        check(made.returncode == 0, f"the key is made three days back: {made.stderr.strip()}")
+        old_key = made.stdout.strip()
+        check(KEY_PATTERN.fullmatch(old_key), "keys create prints the key")
+    finally:
+        server.start("--auth-unused-key-days", "2")
+    try:
+        status, _, page = http(server, "GET", "/api/auth/api-keys", key=context["script_key"])
+        check(status == 200, f"the script lists its keys: {status}")
+        forgotten = next((record for record in page["data"] if record["name"] == "Forgotten key"), None)
+        check(forgotten is not None and forgotten["unused"] is True, f"the API flags the forgotten key: {forgotten}")
+        check(seconds_from_now(forgotten["createdAt"]) < -2 * 86400, f"it was created days ago: {forgotten['createdAt']}")
+        browser.driver.refresh()
+        browser.navigate("api-keys", "API Keys")
+
+        def flagged():
+            keys = listed_keys(browser)
+            old = next((key for key in keys if key["name"] == "Forgotten key"), None)
+            return old and "Unused" in old["badges"] and (old, [key for key in keys if key is not old])
+
+        old, others = browser.wait(flagged, "the forgotten key shows the Unused badge")
+        check(others and all("Unused" not in key["badges"] for key in others), f"keys in use are not flagged: {others}")
+        browser.check_state("api-keys-unused")
+        # Room for the tests after this one.
+        status, _, _ = http(server, "DELETE", f"/api/auth/api-keys/{forgotten['id']}", key=context["script_key"])
+        check(status == 204, f"the forgotten key is revoked: {status}")
+        browser.wait(lambda: len(listed_keys(browser)) == len(others), "the list follows the revocation")
+    finally:
+        server.stop()
+        server.start()
+
+
 def test_key_errors(browser, server, context):
     """Validation (400) and the key limit (409) are explained in words."""
     browser.navigate("api-keys", "API Keys")
@@ -1004,6 +1051,7 @@ TESTS = [
     test_key_options,
     test_roll_key,
     test_key_usage,
+    test_unused_key_badge,
     test_key_errors,
     test_desktops_and_tasks,
     test_live_activity,
