@@ -176,6 +176,20 @@ public func httpServer(_ services: BureauServices) -> HTTPServerBuilder {
     httpServer(services.settings, connections: services.connections)
 }
 
+/// With `auth.revoke_unused_keys` (and `auth.unused_key_days`): the service that revokes the keys unused that
+/// long, at start and then hourly on `clock` (a server restarted more often than hourly still sweeps);
+/// `nil` otherwise. Tests drive it with their own clock.
+public func unusedKeySweep<C: Clock>(_ services: BureauServices, clock: C, logger: Logger) -> PeriodicService<C>?
+where C.Duration == Duration {
+    guard services.settings.revokeUnusedKeys, services.settings.unusedKeyDays != nil else { return nil }
+    return PeriodicService(name: "unused-key-sweep", interval: .seconds(3600), clock: clock, logger: logger, runsAtStart: true, runsAtShutdown: false)
+    {
+        [operations = services.operations] in
+        let revoked = try await operations.revokeUnusedKeys()
+        if revoked > 0 { logger.info("revoked unused API keys", metadata: ["count": "\(revoked)"]) }
+    }
+}
+
 /// The whole server: the router, bound where the settings say, with its background services.
 public func buildApplication(
     _ services: BureauServices,
@@ -207,17 +221,7 @@ public func buildApplication(
         // Idempotency records past their 24 hours leave memory (and so the next snapshot) on the same beat.
         try await operations.expireIdempotencyRecords()
     }
-    // Keys unused for `auth.unused_key_days` are revoked hourly when `auth.revoke_unused_keys` says so.
-    var unusedKeySweep: [any Service] = []
-    if services.settings.revokeUnusedKeys, services.settings.unusedKeyDays != nil {
-        unusedKeySweep.append(
-            PeriodicService(name: "unused-key-sweep", interval: .seconds(3600), clock: ContinuousClock(), logger: logger) {
-                [operations = services.operations, logger] in
-                let revoked = try await operations.revokeUnusedKeys()
-                if revoked > 0 { logger.info("revoked unused API keys", metadata: ["count": "\(revoked)"]) }
-            }
-        )
-    }
+    let unusedKeySweep: [any Service] = [unusedKeySweep(services, clock: ContinuousClock(), logger: logger)].compactMap { $0 }
     let heartbeat = ActivityHeartbeat(
         hub: services.activity,
         interval: .seconds(services.settings.heartbeatSeconds),

@@ -1,10 +1,12 @@
 import BureauAuth
 import BureauServer
 import BureauStore
+import BureauTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
 
 @Suite("Key usage over HTTP: GET /api/auth/api-keys/{id}, the listing's usage and unused flag, the sweep")
@@ -156,5 +158,38 @@ struct KeyUsageLiveTests {
             let shown = try await client.send(.get, "/api/auth/api-keys/\(created.record.id)", key: watcher)
             #expect((shown.object["usage"] as? [String: Any])?["lastClientAddress"] as? String == "127.0.0.1")
         }
+    }
+}
+
+@Suite("The unused-key sweep as a service")
+struct UnusedKeySweepTests {
+    @Test("it sweeps at start, then hourly on its clock; without auth.revoke_unused_keys there is none")
+    func sweepsAtStartThenHourly() async throws {
+        let time = SettableTime()
+        var settings = TestHarness.settings
+        settings.unusedKeyDays = 30
+        settings.revokeUnusedKeys = true
+        let harness = TestHarness(settings: settings, now: { time.now })
+        let (user, _) = try await harness.account("ada@example.com")
+        let first = try await harness.services.operations.createAPIKey(NewAPIKey(name: "first"), by: .operator(user)).record.id
+        time.advance(milliseconds: 30 * KeyUsageHTTPTests.day)
+        let clock = ManualClock()
+        let sweep = try #require(unusedKeySweep(harness.services, clock: clock, logger: Logger(label: "test")))
+        let running = Task { try await sweep.run() }
+        defer { running.cancel() }
+        #expect(try await eventually(within: .seconds(10)) { harness.store.read { $0.apiKeys[first]?.isActive } == false }, "swept at start")
+
+        let second = try await harness.services.operations.createAPIKey(NewAPIKey(name: "second"), by: .operator(user)).record.id
+        time.advance(milliseconds: 30 * KeyUsageHTTPTests.day)
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(3599))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(harness.store.read { $0.apiKeys[second]?.isActive } == true, "not before the hour")
+        clock.advance(by: .seconds(1))
+        #expect(try await eventually(within: .seconds(10)) { harness.store.read { $0.apiKeys[second]?.isActive } == false }, "swept on the hour")
+
+        var off = settings
+        off.revokeUnusedKeys = false
+        #expect(unusedKeySweep(TestHarness(settings: off).services, clock: clock, logger: Logger(label: "test")) == nil)
     }
 }

@@ -185,7 +185,7 @@ extension ConfigurationKey {
             name: "auth.revoke_unused_keys",
             kind: .boolean,
             defaultValue: "false",
-            summary: "revoke the keys auth.unused_key_days flags, hourly, each with an api_key.revoked_unused event"
+            summary: "revoke the keys auth.unused_key_days flags, at start-up and hourly, each with an api_key.revoked_unused event"
         ),
         .init(
             name: "rate_limits.general.limit",
