@@ -29,7 +29,7 @@ struct UsageLedgerTests {
     func batches() async throws {
         let journal = SwitchableJournal()
         let store = BureauStore(journal: journal)
-        let ledger = UsageLedger<APIKeyID>()
+        let ledger = UsageLedger<APIKeyID, Timestamp>()
         let (a, b) = (APIKeyID.random(), APIKeyID.random())
         ledger.note(a, at: Self.time(20))
         ledger.note(a, at: Self.time(10))
@@ -54,7 +54,7 @@ struct UsageLedgerTests {
     func failedFlushKeepsUses() async throws {
         let journal = SwitchableJournal()
         let store = BureauStore(journal: journal)
-        let ledger = UsageLedger<SessionID>()
+        let ledger = UsageLedger<SessionID, Timestamp>()
         let (a, b) = (SessionID.random(), SessionID.random())
         ledger.note(a, at: Self.time(10))
         ledger.note(b, at: Self.time(10))

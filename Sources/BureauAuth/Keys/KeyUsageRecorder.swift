@@ -1,12 +1,11 @@
 import BureauStore
-import Synchronization
 
 /// Keeps each key's uses since the last flush in memory (so `lastUsedAt`, the requests per day and the
 /// latest client are current in listings at no cost per request beyond one short lock) and persists them
 /// in batches through the store, so authentication never waits on the log.
 public final class KeyUsageRecorder: Sendable {
     /// The uses of one key since the last flush.
-    struct Pending: Sendable {
+    struct Pending: UsageEntry {
         /// The latest use.
         var at: Timestamp
         /// Its client (formatted only when written: no string per request).
@@ -67,7 +66,7 @@ public final class KeyUsageRecorder: Sendable {
     }
 
     private let store: BureauStore
-    private let pending = Mutex<[APIKeyID: Pending]>([:])
+    private let ledger = UsageLedger<APIKeyID, Pending>()
 
     init(store: BureauStore) {
         self.store = store
@@ -75,25 +74,18 @@ public final class KeyUsageRecorder: Sendable {
 
     /// Notes a successful use of a key, from `client` when known.
     public func record(_ id: APIKeyID, at time: Timestamp, client: IPAddress? = nil) {
-        pending.withLock { pending in
-            // One lookup for a key already noted since the last flush (nearly every request).
-            if let index = pending.index(forKey: id) {
-                pending.values[index].note(at: time, client: client)
-            } else {
-                pending[id] = Pending(at: time, client: client)
-            }
-        }
+        ledger.note(id, make: { Pending(at: time, client: client) }, update: { $0.note(at: time, client: client) })
     }
 
     /// The latest use of a key: the unsaved one if newer than what the store holds.
     public func lastUsed(_ record: APIKeyRecord) -> Timestamp? {
-        [pending.withLock { $0[record.id]?.at }, record.lastUsedAt].compactMap { $0 }.max()
+        [ledger.unsaved(record.id)?.at, record.lastUsedAt].compactMap { $0 }.max()
     }
 
     /// The key's usage: what the store holds (`stored`) with the uses not yet written added.
     public func history(of id: APIKeyID, stored: KeyUsageHistory?) -> KeyUsageHistory {
         var history = stored ?? KeyUsageHistory()
-        guard let unsaved = pending.withLock({ $0[id] }) else { return history }
+        guard let unsaved = ledger.unsaved(id) else { return history }
         for entry in unsaved.requests { history.add(entry.count, on: entry.day) }
         history.noteClient(unsaved.client?.description, at: unsaved.at)
         return history
@@ -102,28 +94,11 @@ public final class KeyUsageRecorder: Sendable {
     /// Writes the uses noted since the last flush (keys revoked meanwhile included: their record remains).
     /// On failure the uses are kept for the next flush, merged with any noted meanwhile.
     public func flush() async throws {
-        let taken = pending.withLock { pending in
-            let taken = pending
-            pending.removeAll(keepingCapacity: true)
-            return taken
-        }
-        guard !taken.isEmpty else { return }
-        do {
-            try await store.commit { state, _, _ -> (Mutation?, Void) in
-                let uses = taken.filter { state.apiKeys[$0.key] != nil }
-                    .map { APIKeyUse(id: $0.key, at: $0.value.at, requests: $0.value.requests, client: $0.value.client?.description) }
-                    .sorted { $0.id.description < $1.id.description }
-                return (uses.isEmpty ? nil : .apiKeysUsed(uses), ())
-            }
-        } catch {
-            pending.withLock { pending in
-                for (id, uses) in taken {
-                    var restored = uses
-                    if let later = pending[id] { restored.absorb(later) }
-                    pending[id] = restored
-                }
-            }
-            throw error
+        try await ledger.flush(through: store) { state, batch in
+            let uses = batch.filter { state.apiKeys[$0.key] != nil }
+                .map { APIKeyUse(id: $0.key, at: $0.value.at, requests: $0.value.requests, client: $0.value.client?.description) }
+                .sorted { $0.id.description < $1.id.description }
+            return uses.isEmpty ? nil : .apiKeysUsed(uses)
         }
     }
 }

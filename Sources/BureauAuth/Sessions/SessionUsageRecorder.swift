@@ -5,7 +5,7 @@ import BureauStore
 /// After a crash a session may look idle since its last written use: it can only expire earlier, never later.
 public final class SessionUsageRecorder: Sendable {
     private let store: BureauStore
-    private let ledger = UsageLedger<SessionID>()
+    private let ledger = UsageLedger<SessionID, Timestamp>()
 
     init(store: BureauStore) {
         self.store = store
