@@ -11,6 +11,9 @@ public enum TerminalText {
     /// line or paragraph separators the same way, and the backslash itself as `\\`, so that an escape
     /// printed can never be confused with text that looked like one. Printable text is unchanged.
     public static func escaped(_ text: some StringProtocol) -> String {
+        // Nearly every log value (ids, methods, routes, addresses) is printable ASCII: returned as it is,
+        // without a look at each character's Unicode properties.
+        if isPlainASCII(text, except: UInt8(ascii: "\\")) { return String(text) }
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -49,6 +52,12 @@ public enum TerminalText {
             }
         }
         return output
+    }
+
+    /// Whether `text` is only printable ASCII (space to `~`) other than `special` and `alsoSpecial`: text that
+    /// no escaping changes.
+    static func isPlainASCII(_ text: some StringProtocol, except special: UInt8, _ alsoSpecial: UInt8? = nil) -> Bool {
+        text.utf8.allSatisfy { byte in byte >= 0x20 && byte < 0x7F && byte != special && byte != alsoSpecial }
     }
 
     /// Whether a terminal displays `scalar` as itself.

@@ -84,6 +84,23 @@ struct LogWriterTests {
         #expect(object["source"] as? String == "Tests")
     }
 
+    @Test("ASCII values with a quote or a backslash (no other character to escape) are escaped and read back the same")
+    func asciiQuotesAndBackslashes() throws {
+        for value in ["say \"hi\"", "C:\\path\\to", "\"", "\\", "plain / ASCII ~ 42", "tab\there", "del\u{7F}"] {
+            let line = JSONLogLine.line(
+                time: Self.time,
+                level: .info,
+                label: "bureau",
+                metadata: ["v": .string(value)],
+                source: "T",
+                message: "\(value)"
+            )
+            let object = try Self.object(line)
+            #expect(object["v"] as? String == value && object["message"] as? String == value, "\(value)")
+            #expect(!line.dropLast().contains("\t") && !line.contains("\u{7F}"), "\(line)")
+        }
+    }
+
     @Test("status and duration in a handler's metadata are numbers; other values strings")
     func handlerNumbers() throws {
         let captured = Captured()

@@ -11,6 +11,15 @@ struct TerminalTextTests {
         }
     }
 
+    @Test("every printable ASCII character but the backslash is unchanged, alone and among others")
+    func printableASCII() {
+        let printable = (0x20...0x7E).map { Character(Unicode.Scalar(UInt8($0))) }.filter { $0 != "\\" }
+        for character in printable { #expect(TerminalText.escaped(String(character)) == String(character)) }
+        #expect(TerminalText.escaped(String(printable)) == String(printable))
+        #expect(TerminalText.escaped("a\\b c") == "a\\\\b c", "a backslash among plain ASCII is still doubled")
+        #expect(TerminalText.escaped("a\u{1B}b") == "a\\u{1B}b")
+    }
+
     @Test("every C0 control, DEL and every C1 control is escaped", arguments: Array(0x00...0x1F) + Array(0x7F...0x9F))
     func controls(value: Int) throws {
         let scalar = try #require(Unicode.Scalar(value))

@@ -105,6 +105,12 @@ enum JSONLogLine {
     /// (controls, line separators, invisible format characters) as `\u` escapes of its UTF-16 units.
     static func appendString(_ text: String, to line: inout String) {
         line += "\""
+        // Printable ASCII without a quote or a backslash needs no escape (nearly every value of a request line).
+        if TerminalText.isPlainASCII(text, except: UInt8(ascii: "\""), UInt8(ascii: "\\")) {
+            line += text
+            line += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": line += "\\\""
