@@ -53,6 +53,45 @@ struct LogWriterTests {
         #expect(object["auth_method"] as? String == "api_key" && object["client"] as? String == "203.0.113.9")
     }
 
+    @Test("a request's text line, written field by field, is the line its metadata makes, hostile values escaped alike")
+    func requestTextLine() {
+        let records = [
+            RequestLogRecord(requestID: "r", method: "GET", target: "/nowhere", route: nil, status: 404, duration: .zero),
+            RequestLogRecord(
+                requestID: "r-\u{1B}[2J",
+                method: "POST",
+                target: "/api/desktops?name=\u{202E}x\\y\nforged",
+                route: "/api/desktops",
+                status: 201,
+                duration: .microseconds(1_234_567),
+                userID: UserID.random(),
+                authMethod: "api_key",
+                client: .v6(high: 0x2001_0db8_0000_0000, low: 1)
+            ),
+            RequestLogRecord(
+                requestID: "é😀",
+                method: "GET",
+                target: "/",
+                route: "/",
+                status: 200,
+                duration: .milliseconds(3),
+                client: .v4(0x7F00_0001)
+            ),
+        ]
+        for record in records {
+            let fast = LineLogHandler.requestLine(record, time: Self.time, level: .info, label: "bureau")
+            let general = LineLogHandler.line(
+                time: Self.time,
+                level: .info,
+                label: "bureau",
+                metadata: record.metadata,
+                source: "BureauServer",
+                message: "request"
+            )
+            #expect(fast == general)
+        }
+    }
+
     @Test("a request without credentials or route leaves those fields out")
     func anonymousRequest() throws {
         let record = RequestLogRecord(requestID: "r", method: "GET", target: "/nowhere", route: nil, status: 404, duration: .zero)

@@ -1,3 +1,6 @@
+import BureauAuth
+import BureauServer
+import BureauStore
 import Logging
 
 #if canImport(Glibc)
@@ -79,6 +82,31 @@ struct LineLogHandler: LogHandler {
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         return merged
+    }
+
+    /// The text line of a request's record: the line ``line(time:level:label:metadata:source:message:)``
+    /// makes of `record.metadata`, written field by field in the keys' order without building and sorting
+    /// the dictionary (the writer thread formats one per request).
+    static func requestLine(_ record: RequestLogRecord, time: WallTime, level: Logger.Level, label: String) -> String {
+        var line = "\(time.local) \(level) \(label):"
+        line.reserveCapacity(line.utf8.count + 192 + record.target.utf8.count)
+        func field(_ key: StaticString, _ value: String) {
+            line += " "
+            line += key.description
+            line += "="
+            line += TerminalText.escaped(value)
+        }
+        if let authMethod = record.authMethod { field("auth_method", authMethod) }
+        if let client = record.client { field("client", client.description) }
+        field("duration_ms", String(record.durationMilliseconds))
+        field("hb.request.id", record.requestID)
+        field("hb.request.method", record.method)
+        field("hb.request.uri", record.target)
+        field("hb.response.status", String(record.status))
+        if let route = record.route { field("route", route) }
+        if let userID = record.userID { field("user_id", userID.description) }
+        line += " [BureauServer] request\n"
+        return line
     }
 
     /// One line of the text format, ending in a line feed.

@@ -186,8 +186,7 @@ public final class LogWriter: Sendable {
         case .request(let record, let label, let level, let time):
             let line =
                 switch format {
-                case .text:
-                    LineLogHandler.line(time: time, level: level, label: label, metadata: record.metadata, source: "BureauServer", message: "request")
+                case .text: LineLogHandler.requestLine(record, time: time, level: level, label: label)
                 case .json: JSONLogLine.request(record, time: time, level: level, label: label)
                 }
             bytes.append(contentsOf: line.utf8)
