@@ -42,7 +42,7 @@ bench() {
     "$@" 2>&1 | tee "$BENCH_LOG_DIR/$name.log" || status=$?
     if [ "$status" != 0 ]; then
         local reason
-        reason=$(grep -v '^RESULT|' "$BENCH_LOG_DIR/$name.log" | tail -n 1 | tr '|' '/')
+        reason=$(grep -v '^RESULT|' "$BENCH_LOG_DIR/$name.log" | tail -n 1 | tr '|' '/' || true)
         echo "RESULT|$name: **failed** (exit $status)|${reason:-no output}|—|—|$*" >>"$BENCH_LOG_DIR/$name.log"
     fi
 }
