@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # bench NAME COMMAND...: runs one benchmark, its report shown as it runs and kept in BENCH_LOG_DIR/NAME.log;
 # a failure is recorded as a row of the table, and the next benchmark runs.
