@@ -20,16 +20,20 @@ func announceServing(port: Int) {
 /// `configureHTTPServerPipeline`, nothing else. Responses are written as requests end and flushed when a
 /// read completes, so pipelined requests share one flush.
 final class BareHTTPHandler: ChannelInboundHandler {
+    /// The request's parts, as NIO's HTTP/1 decoder hands them on.
     typealias InboundIn = HTTPServerRequestPart
+    /// The response's parts, for NIO's HTTP/1 encoder.
     typealias OutboundOut = HTTPServerResponsePart
 
     private let body: ByteBuffer
     private var keepAlive = true
 
+    /// A handler answering `body` to every request of its connection.
     init(body: ByteBuffer) {
         self.body = body
     }
 
+    /// Notes whether the connection stays open at a request's head; writes the response at its end.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
@@ -55,6 +59,7 @@ final class BareHTTPHandler: ChannelInboundHandler {
         }
     }
 
+    /// Flushes the responses written during this read.
     func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
     }
