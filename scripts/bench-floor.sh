@@ -155,7 +155,6 @@ for name in "${SERVERS[@]}"; do PATH_OF[$name]=/healthz; HEADER[$name]=""; done
 PATH_OF[desktops]=/api/desktops
 HEADER[desktops]="x-api-key: $KEY"
 
-# wrk_args NAME: the header option of a server's requests, if any.
 request() { # NAME: curl of one request; prints "status body-bytes header-bytes"
     local name=$1 args=(-sS -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n')
     [ -n "${HEADER[$name]}" ] && args+=(-H "${HEADER[$name]}")
