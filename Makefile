@@ -4,7 +4,7 @@ PYTHON ?= python3
 DEMO_CONFIG := fixtures/demo.yaml
 DEMO_KEY := $(shell sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' $(DEMO_CONFIG) | head -n 1)
 
-.PHONY: run build release release-test test browser-test contract lint format bench bench-stream bench-fairness clean
+.PHONY: run build release release-test test browser-test contract lint format bench bench-build bench-floor bench-storage bench-stream bench-fairness clean
 
 ## run: build, then serve the demo configuration (prints the URL and the demo API key)
 run: build
@@ -52,15 +52,28 @@ lint:
 format:
 	$(SWIFT) format format -i -r Sources Tests Plugins Package.swift
 
-## bench: throughput and latency figures for BENCHMARKS.md (needs wrk; loads 127.0.0.1 only)
-bench: release
-	$(SWIFT) build -c release --product BureauBenchmarks
-	bash scripts/bench.sh
+## bench: every benchmark below, then one results table in the shape of BENCHMARKS.md's (scripts/bench-all.sh);
+## BENCH=auth,floor,storage,keys,stream,fairness picks some, ROUNDS and DURATION reach every script (needs wrk,
+## nginx, redis-server, python3; loads 127.0.0.1 only). BENCH=auth is scripts/bench.sh alone.
+bench: bench-build
+	PYTHON=$(PYTHON) bash scripts/bench-all.sh
+
+## bench-build: the release builds the benchmarks run: bureau, and BureauBenchmarks with the same flags
+bench-build: release
+	$(SWIFT) build -c release --static-swift-stdlib --product BureauBenchmarks -Xlinker --strip-debug
+
+## bench-floor: nginx, a bare SwiftNIO server, a bare Hummingbird route and Bureau at 64 and 1,024 connections,
+## interleaved (needs wrk, nginx)
+bench-floor: bench-build
+	bash scripts/bench-floor.sh
+
+## bench-storage: fsync, snapshot, restart and memory against Redis (needs wrk, redis-server, redis-cli)
+bench-storage: release
+	bash scripts/bench-storage.sh
 
 ## bench-stream: 5,000 activity streams: memory per idle stream, delivery delay (needs python3)
-bench-stream: release
-	$(SWIFT) build -c release --product BureauBenchmarks
-	python3 scripts/bench-stream.py 5000 20
+bench-stream: bench-build
+	$(PYTHON) scripts/bench-stream.py 5000 20
 
 ## bench-fairness: another user's latency while one user lists a 1,000,000-task account, against the
 ## baseline BASE (default: the merge base with main) built in .build-base/ (needs wrk, python3)

@@ -45,6 +45,11 @@ let package = Package(
             dependencies: [
                 "BureauAuth", "BureauTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // The framework floor of scripts/bench-floor.sh: a bare Hummingbird route, a bare SwiftNIO server.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

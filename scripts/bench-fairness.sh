@@ -6,11 +6,13 @@
 # holds its tasks (which cancels every one of them). Loads only 127.0.0.1; stops what it starts.
 #
 # Usage: make bench-fairness   (or: bash scripts/bench-fairness.sh)
-# env: BASE=<commit> (default: the merge base with main), TASKS=1000000, DURATION=8 (seconds per load run),
+# env: BASE=<commit> (default: the merge base with main; BASE=none: no baseline build, the figures of this
+#      build alone, each beside the same request without the lister), TASKS=1000000, DURATION=8 (seconds per load run),
 #      ROUNDS=3, VICTIM_CONNECTIONS=4, LISTERS=2 (connections listing at once), PIN=1 (servers on the first
 #      CPU, wrk on the second), BASE_BIN=<path> (a baseline binary built elsewhere: skips the build of BASE).
 # The baseline is built from a worktree of BASE in .build-base/ (git-ignored) with its own scratch path.
 # Needs wrk, curl and python3.
+# Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +32,11 @@ for tool in wrk curl python3; do
 done
 [ -x "$BIN" ] || { echo "build first: make release" >&2; exit 1; }
 
-if [ -z "${BASE_BIN:-}" ]; then
+NAMES=(base new)
+if [ "${BASE:-}" = none ] && [ -z "${BASE_BIN:-}" ]; then
+    NAMES=(new)
+    echo "== no baseline build (BASE=none): this build alone"
+elif [ -z "${BASE_BIN:-}" ]; then
     BASE=${BASE:-$(git merge-base HEAD main)}
     BASE=$(git rev-parse --verify "$BASE^{commit}")
     if [ ! -d .build-base/source ]; then
@@ -42,7 +48,7 @@ if [ -z "${BASE_BIN:-}" ]; then
     (cd .build-base/source && timeout 3600 swift build -c release --product bureau --scratch-path ../scratch >/dev/null)
     BASE_BIN=.build-base/scratch/release/bureau
 fi
-[ -x "$BASE_BIN" ] || { echo "no baseline binary at $BASE_BIN" >&2; exit 1; }
+[ "${NAMES[0]}" = new ] || [ -x "$BASE_BIN" ] || { echo "no baseline binary at $BASE_BIN" >&2; exit 1; }
 
 echo "== $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 umask 077 # the seeded key files hold keys
@@ -125,9 +131,11 @@ start_server seed "$BIN" "$WORK/seed"
 stop_server seed
 cp -a "$WORK/seed" "$WORK/base"
 cp -a "$WORK/seed" "$WORK/new"
-start_server base "$BASE_BIN" "$WORK/base"
+[ "${NAMES[0]}" = new ] || start_server base "$BASE_BIN" "$WORK/base"
 start_server new "$BIN" "$WORK/new"
-for url in "$URL_base" "$URL_new"; do
+for name in "${NAMES[@]}"; do
+    url_var="URL_$name"
+    url=${!url_var}
     curl -fsS -o /dev/null -H "x-api-key: $KEY_VICTIM" "$url/api/auth/me"
     single=$(curl -fsS -o /dev/null -w '%{time_total}' -H "x-api-key: $KEY_HEAVY" "$url/api/mission-control/tasks?status=failed&limit=1")
     echo "one ?status=failed&limit=1 listing on $url: ${single}s"
@@ -161,15 +169,17 @@ measure() {
 }
 for round in $(seq 1 "$ROUNDS"); do
     # Alternate which build goes first, so a drift in the machine's load favours neither.
-    if [ $((round % 2)) = 1 ]; then measure base; measure new; else measure new; measure base; fi
+    if [ "${NAMES[0]}" = new ]; then measure new
+    elif [ $((round % 2)) = 1 ]; then measure base; measure new; else measure new; measure base; fi
 done
-for name in base new; do
+for name in "${NAMES[@]}"; do
     m() { echo "${samples[$name,$1]}" | tr ' ' '\n' | grep . | median; }
     echo "median $name: me alone p50 $(m idle50) / p99 $(m idle99) ms; me while listing p50 $(m loaded50) / p99 $(m loaded99) ms; listing p50 $(m list50) ms, $(m listrate) req/s"
 done
 
 echo "== deleting the heavy user's desktop (cancels its $TASKS queued tasks), /api/auth/me measured meanwhile"
-for name in base new; do
+declare -A DELETION
+for name in "${NAMES[@]}"; do
     url_var="URL_$name"
     desktop=$(curl -fsS -H "x-api-key: $KEY_HEAVY" "${!url_var}/api/desktops" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
     victim "${!url_var}" 6 >"$WORK/victim.txt" &
@@ -179,7 +189,22 @@ for name in base new; do
     wait "$victim_pid"
     report=$(cat "$WORK/victim.txt")
     echo "$name: DELETE answered ${deletion% *} in ${deletion#* }s; me meanwhile p50 $(wrk_ms "$report" 50) / p99 $(wrk_ms "$report" 99) / max $(wrk_max_ms "$report") ms"
+    DELETION[$name]="${deletion#* } s (/me meanwhile p99 $(wrk_ms "$report" 99) ms)"
 done
-stop_server base
-stop_server new
+for name in "${NAMES[@]}"; do stop_server "$name"; done
 echo "== load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# Machine-readable lines for `make bench` (scripts/bench-all.sh): figure|result|baseline|target|command.
+m() { echo "${samples[$1,$2]}" | tr ' ' '\n' | grep . | median; }
+command="BENCH=fairness make bench (scripts/bench-fairness.sh: BASE=${BASE:-${BASE_BIN:-}} TASKS=$TASKS ROUNDS=$ROUNDS DURATION=$DURATION)"
+baseline="the same request without the lister, same server: p50 $(m new idle50) / p99 $(m new idle99) ms"
+listing="—"
+deletion="—"
+if [ "${NAMES[0]}" = base ]; then
+    baseline+="; the baseline build with the lister: p50 $(m base loaded50) / p99 $(m base loaded99) ms"
+    listing="the baseline build: p50 $(m base list50) ms, $(m base listrate) req/s"
+    deletion="the baseline build: ${DELETION[base]}"
+fi
+echo "RESULT|another user's GET /api/auth/me while one user lists ?status=failed&limit=1 on a $TASKS-task account ($LISTERS listing connections)|p50 $(m new loaded50) / p99 $(m new loaded99) ms ($(awk -v a="$(m new loaded99)" -v b="$(m new idle99)" 'BEGIN {printf "%.1f", a/b}')× alone; load $(cut -d' ' -f1-3 /proc/loadavg))|$baseline|p99 ≤ 2× the same request without the lister|$command"
+echo "RESULT|that listing itself (?status=failed&limit=1, $TASKS tasks, none failed)|p50 $(m new list50) ms, $(m new listrate) req/s|$listing|none stated|$command"
+echo "RESULT|deleting the desktop with the $TASKS queued tasks|${DELETION[new]}|$deletion|none stated|$command"

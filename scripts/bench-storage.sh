@@ -7,10 +7,12 @@
 # Loads only 127.0.0.1. Every process it starts is stopped on exit, and every step is bounded in time.
 # Needs wrk, redis-server and redis-cli. The scratch directory is created under .build/ so that it sits
 # on the project's disk (fsync figures on a tmpfs would mean nothing); BENCH_DIR overrides it.
-# Usage: bash scripts/bench-storage.sh   (env: DURATION=8 ROUNDS=3 RECORDS=1000000 KEYS=50000 REDIS_PORT=6390)
+# Usage: BENCH=storage make bench, or bash scripts/bench-storage.sh after `make release`
+# (env: DURATION=8 ROUNDS=3 RECORDS=1000000 KEYS=50000 REDIS_PORT=6390, BIN=.build/release/bureau)
 # SECTIONS picks which of the Bureau measurements run (default "1 2 3": all); each brings its Redis
 # baseline along (2: Redis with task-shaped hashes, 4a and 4b; 3: Redis with key-shaped hashes, 4c).
 # SECTIONS=3 measures memory per API key alone; SECTIONS="2 3" every memory figure without the wrk runs.
+# Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,15 +23,14 @@ KEYS=${KEYS:-50000}
 REDIS_PORT=${REDIS_PORT:-6390}
 SECTIONS=${SECTIONS:-1 2 3}
 runs() { [[ " $SECTIONS " == *" $1 "* ]]; }
-BIN=.build/release/bureau
+BIN=${BIN:-.build/release/bureau}
 for tool in redis-server redis-cli curl $(runs 1 && echo wrk); do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required" >&2; exit 1; }
 done
 [ $((RECORDS % 1000)) -eq 0 ] || { echo "RECORDS must be a multiple of 1000" >&2; exit 1; }
 
 echo "== $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== release build"
-timeout 3600 swift build -c release --product bureau >/dev/null
+[ -x "$BIN" ] || { echo "build first: make release" >&2; exit 1; }
 
 umask 077 # the seeded key files and the wrk scripts hold keys
 mkdir -p .build
@@ -247,6 +248,9 @@ redis_bench() {
     done
     R_LOAD=$(printf '%s\n' "${loads[@]}" | median)
     R_LISTEN=$(printf '%s\n' "${rlisten[@]}" | median)
+    printf -v "R_LOAD_$label" '%s' "$R_LOAD"
+    printf -v "R_PER_HASH_$label" '%s' "$R_PER_HASH"
+    printf -v "R_SAVE_$label" '%s' "${R_SAVE_MS} ms, ${R_RDB} bytes"
     printf -v "SUMMARY_$label" '%s' "used_memory ${R_PER_HASH} B per hash (VmRSS ${R_RSS_PER_HASH} B); SAVE ${R_SAVE_MS} ms, RDB ${R_RDB} bytes; RDB load ${R_LOAD} ms (PING ${R_LISTEN} ms); Bureau recovery / Redis load $(ratio "$B_RECOVERY" "$R_LOAD")"
 }
 
@@ -300,4 +304,18 @@ fi
 if runs 3; then
     echo "Bureau: ${K_PER_KEY} B per API key (VmRSS); Redis key-shaped hashes: used_memory ${R_KEY_PER_HASH} B per hash;" \
         "Bureau per key / Redis per hash $(ratio "$K_PER_KEY" "$R_KEY_PER_HASH")"
+fi
+
+# Machine-readable lines for `make bench` (scripts/bench-all.sh): figure|result|baseline|target|command.
+command="BENCH=storage make bench (scripts/bench-storage.sh: SECTIONS=\"$SECTIONS\" ROUNDS=$ROUNDS RECORDS=$RECORDS KEYS=$KEYS)"
+if runs 1; then
+    echo "RESULT|task creations/s, storage.fsync always / never at 64 clients|$(ratio "$M_a64" "$M_n64") ($M_a64 against $M_n64; always at 1 / 16 clients $M_a1 / $M_a16)|fsync never at 64 clients, same run|≥ 0.5|$command"
+fi
+if runs 2; then
+    echo "RESULT|snapshot of $RECORDS tasks|$SNAP_MS ms, $SNAP_BYTES bytes|Redis SAVE of as many hashes, same run: listpack $R_SAVE_listpack; default $R_SAVE_default|none stated|$command"
+    echo "RESULT|restart with $RECORDS tasks, recovery|$B_RECOVERY ms (listening after $B_LISTEN ms)|Redis RDB load, same run (listpack, then default): $R_LOAD_listpack and $R_LOAD_default ms|≤ 1.0× Redis|$command"
+    echo "RESULT|memory per task (VmRSS)|$B_PER_TASK B|Redis used_memory per task-shaped hash, same run: listpack $R_PER_HASH_listpack B, default $R_PER_HASH_default B|≤ Redis|$command"
+fi
+if runs 3; then
+    echo "RESULT|memory per API key, $KEYS keys of one user (VmRSS)|$K_PER_KEY B|Redis used_memory per key-shaped hash, same run: $R_KEY_PER_HASH B|≤ Redis|$command"
 fi

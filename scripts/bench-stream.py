@@ -5,6 +5,7 @@ run. Loads 127.0.0.1 only.
 
 Usage: python3 scripts/bench-stream.py [streams=5000] [events=20] [client threads=2]
 (after: swift build -c release --product bureau; swift build -c release --product BureauBenchmarks)
+Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
 
 This script starts the server and reads its memory (VmRSS, before the streams are opened and with them
 open and idle for 2 s); the streams are opened, read and timed by the compiled client
@@ -106,6 +107,17 @@ def main(count, events, threads):
                     series = results[phase][field]
                     print(f"{label}, from the creation's {origin} to the event at each stream: "
                           f"p50 {series['p50']:.2f} ms, p99 {series['p99']:.2f} ms, max {series['max']:.2f} ms")
+            # Machine-readable lines for `make bench` (scripts/bench-all.sh): figure|result|baseline|target|command.
+            command = f"BENCH=stream make bench (python3 scripts/bench-stream.py {count} {events} {threads})"
+            load = " ".join(open("/proc/loadavg").read().split()[:3])
+            print(f"RESULT|memory per idle activity stream, {count} streams|{(after - before) / count:.1f} KiB "
+                  f"({before} → {after} KiB)|—|< 20 KiB|{command}")
+            loaded, baseline = results["loaded"]["fromResponse"], results["baseline"]["fromResponse"]
+            requested = results["loaded"]["fromRequest"]
+            print(f"RESULT|event delivery to {count} streams, from the creation's response|p50 {loaded['p50']:.2f} / "
+                  f"p99 {loaded['p99']:.2f} / max {loaded['max']:.2f} ms (from the request: p50 {requested['p50']:.2f} / "
+                  f"p99 {requested['p99']:.2f} ms; load {load})|one open stream, same run: p50 {baseline['p50']:.2f} / "
+                  f"p99 {baseline['p99']:.2f} ms|p99 < 100 ms|{command}")
         finally:
             if client and client.poll() is None:
                 client.kill()

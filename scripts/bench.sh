@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Measures the figures quoted in BENCHMARKS.md on this machine, always against a baseline from the
 # same run (rounds interleaved, medians quoted). Loads only 127.0.0.1.
-# Usage: make bench   (or: bash scripts/bench.sh [seconds-per-run]; ROUNDS=n for more rounds; PIN=1 runs the
-# servers on the first CPU and wrk on the second, so that the two never compete for a core: steadier figures
-# on a small shared machine, lower absolute throughput)
+# Usage: BENCH=auth make bench   (or: bash scripts/bench.sh [seconds-per-run]; DURATION=s does the same; ROUNDS=n
+# for more rounds; PIN=1 runs the servers on the first CPU and wrk on the second, so that the two never compete
+# for a core: steadier figures on a small shared machine, lower absolute throughput)
+# Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${BIN:-.build/release/bureau}
 # CONFIG: the configuration to serve (an older binary may need the configuration of its own version).
 CONFIG=${CONFIG:-fixtures/demo.yaml}
-DURATION=${1:-8}
+DURATION=${1:-${DURATION:-8}}
 ROUNDS=${ROUNDS:-5}
 SERVER_CPU=(); CLIENT_CPU=()
 if [ "${PIN:-0}" = 1 ]; then
@@ -117,6 +118,13 @@ echo "median server CPU µs/request: healthz $ct, desktops+key (limiter on) $ca,
 echo "authenticated route / trivial route: throughput $(ratio "$ma" "$mt"), CPU-per-request $(ratio "$ct" "$ca")"
 echo "limiter on / limiter off: throughput $(ratio "$ma" "$mu"), CPU-per-request $(ratio "$cu" "$ca")"
 echo "median of the per-round throughput ratios: authenticated / trivial $(printf '%s\n' "${auth_ratios[@]}" | median), limiter on / off $(printf '%s\n' "${limiter_ratios[@]}" | median)"
+command="BENCH=auth make bench (scripts/bench.sh: ROUNDS=$ROUNDS, ${DURATION} s runs$([ "${PIN:-0}" = 1 ] && echo ", PIN=1" || true))"
+load="load $(cut -d' ' -f1-3 /proc/loadavg)"
+results=(
+    "authenticated / trivial route, throughput (GET /api/desktops with a cached key against /healthz, wrk -t1 -c32)|$(ratio "$ma" "$mt") ($ma against $mt req/s; per-round median $(printf '%s\n' "${auth_ratios[@]}" | median); $load)|/healthz of the same binary, same run|≥ 0.85|$command"
+    "authenticated / trivial route, server CPU per request (trivial / authenticated, as in the pinned figure)|$(ratio "$ct" "$ca") ($ca µs per authenticated request against $ct)|/healthz of the same binary, same run|none stated|$command"
+    "rate limiter's cost (same route, limiter on / off), throughput|$(ratio "$ma" "$mu") (CPU per request off / on $(ratio "$cu" "$ca"); per-round median $(printf '%s\n' "${limiter_ratios[@]}" | median))|limiter off, second server, same run: $mu req/s|≤ 5 % (≥ 0.95)|$command"
+)
 
 echo "== first (bcrypt, cost 10) verification vs a cached one, 7 restarts"
 firsts=(); cached=()
@@ -131,10 +139,16 @@ done
 mf=$(printf '%s\n' "${firsts[@]}" | median)
 mc=$(printf '%s\n' "${cached[@]}" | median)
 echo "median: first request ${mf}s, cached request ${mc}s, bcrypt verification ≈ $(awk -v f="$mf" -v c="$mc" 'BEGIN {printf "%.1f ms", (f-c)*1000}')"
+results+=("first (bcrypt, cost 10) verification after a restart (median of 7)|$(awk -v f="$mf" 'BEGIN {printf "%.1f ms", f*1000}') (bcrypt ≈ $(awk -v f="$mf" -v c="$mc" 'BEGIN {printf "%.1f ms", (f-c)*1000}'))|a cached request $(awk -v c="$mc" 'BEGIN {printf "%.2f ms", c*1000}'), same run|none stated|$command")
 
 echo "== limiter memory"
 if [ -x .build/release/BureauBenchmarks ]; then
-    .build/release/BureauBenchmarks limiter-memory 1000000
+    memory=$(.build/release/BureauBenchmarks limiter-memory 1000000)
+    echo "$memory"
+    per_client=$(sed -n 's/.* \([0-9]*\) B per client.*/\1/p' <<<"$memory")
+    per_operation=$(sed -n 's/.* \([0-9]*\) ns per operation.*/\1/p' <<<"$memory")
+    results+=("limiter memory, 1,000,000 clients|${per_client} B per client, ${per_operation} ns per operation|—|none stated|$command")
 else
     echo "skipped: build with swift build -c release --product BureauBenchmarks"
 fi
+for result in "${results[@]}"; do echo "RESULT|$result"; done

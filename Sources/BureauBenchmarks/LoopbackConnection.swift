@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -7,10 +9,10 @@ import Darwin
 #endif
 
 /// Seconds on the monotonic clock, for delays measured across threads.
+/// (Dispatch's `uptimeNanoseconds` reads `CLOCK_MONOTONIC` on Linux; a `timespec` of our own would need
+/// Dispatch's C module imported, which declares that struct once NIO is in this target.)
 func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
 
 /// A benchmark client's failure, with what it was doing.

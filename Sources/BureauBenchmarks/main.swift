@@ -1,6 +1,6 @@
 // Measurements behind BENCHMARKS.md: micro-measurements that need no server, run in release with
-// `swift run -c release BureauBenchmarks <measurement> [count]`, and the activity-stream client that
-// `scripts/bench-stream.py` drives.
+// `swift run -c release BureauBenchmarks <measurement> [count]`, the activity-stream client that
+// `scripts/bench-stream.py` drives, and the bare servers of `scripts/bench-floor.sh`.
 import BureauAuth
 import BureauTestSupport
 import Foundation
@@ -73,9 +73,16 @@ case "limiter-memory":
     limiterMemory(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 case "stream-delivery":
     streamDelivery(Array(arguments.dropFirst()))
+case "bare-nio":
+    try bareNIO(port: arguments.dropFirst().first.flatMap { Int($0) } ?? 0)
+case "bare-hummingbird":
+    try await bareHummingbird(port: arguments.dropFirst().first.flatMap { Int($0) } ?? 0)
 default:
     FileHandle.standardError.write(
-        Data("usage: BureauBenchmarks limiter-memory [count] | stream-delivery PORT STREAMS EVENTS THREADS DESKTOP_ID\n".utf8)
+        Data(
+            ("usage: BureauBenchmarks limiter-memory [count] | stream-delivery PORT STREAMS EVENTS THREADS DESKTOP_ID"
+                + " | bare-nio PORT | bare-hummingbird PORT\n").utf8
+        )
     )
     exit(2)
 }
