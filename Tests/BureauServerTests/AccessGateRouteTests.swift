@@ -26,7 +26,7 @@ struct AccessGateRouteTests {
     /// Routes that need credentials, by method and the path under `/api`.
     static let routes: [(HTTPRequest.Method, String)] = [
         (.get, "desktops"), (.post, "desktops"), (.get, "mission-control/tasks"), (.get, "auth/me"), (.get, "auth/api-keys"),
-        (.get, "mission-control/activity"), (.post, "auth/logout"),
+        (.get, "mission-control/activity"), (.post, "auth/logout"), (.get, "auth/api-keys/{key}"),
     ]
 
     @Test("every spelling x route: through the gate (RateLimit fields, a bad key counted) or 404 before any controller")
@@ -37,8 +37,11 @@ struct AccessGateRouteTests {
         let harness = TestHarness(settings: settings)
         let (_, key) = try await harness.account("ada@example.com")
         let failures: @Sendable () -> UInt64 = { harness.services.rateLimits.failedAuth.counters.failuresRecorded }
+        // `{key}`: the key's own id, so the good key reaches the one-key route's answer.
+        let keyID = try #require(harness.store.read { $0.activeKeyIDsByLookup.values.first }).description
         try await harness.application.test(.router) { client in
-            for (method, rest) in Self.routes {
+            for (method, template) in Self.routes {
+                let rest = template.replacingOccurrences(of: "{key}", with: keyID)
                 for path in Self.spellings(of: rest) {
                     let before = failures()
                     let bad = try await client.send(method, path, key: "lb_k_bad", json: method == .post ? "{}" : nil)

@@ -70,6 +70,35 @@ struct KeyUsageHTTPTests {
         }
     }
 
+    @Test("200 concurrent requests with one key, racing a flush: each counted once, none lost, none twice")
+    func concurrentUsesCountedOnce() async throws {
+        let time = SettableTime()
+        let harness = harness(time: time)
+        let (user, watcher) = try await harness.account("ada@example.com")
+        let created = try await harness.services.operations.createAPIKey(NewAPIKey(name: "load"), by: .operator(user))
+        try await harness.application.test(.router) { client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        try await client.send(.get, "/api/desktops", key: created.plaintext, headers: from("198.51.100.\(index % 250)")).status
+                    }
+                    if index == 100 {
+                        group.addTask {
+                            try await harness.services.verifier.usage.flush()
+                            return .ok
+                        }
+                    }
+                }
+                for try await status in group { #expect(status == .ok) }
+            }
+            try await harness.services.verifier.usage.flush()
+            let shown = try await client.send(.get, "/api/auth/api-keys/\(created.record.id)", key: watcher)
+            let days = try #require((shown.object["usage"] as? [String: Any])?["days"] as? [Int])
+            #expect(days.last == 200 && days.reduce(0, +) == 200)
+            #expect(harness.store.read { $0.keyUsage[created.record.id]?.window(endingOn: UsageDay(time.now)).last } == 200)
+        }
+    }
+
     @Test("GET of an unknown, malformed, revoked or expired key is 404, of another user's 403; a read key may read it")
     func oneKeyRules() async throws {
         let time = SettableTime()
