@@ -48,9 +48,8 @@ extension Operations {
     public func revokeAPIKey(_ id: String, by requester: Requester) async throws {
         let keyID = APIKeyID(id)
         try await commit(by: requester) { state, _, now in
-            guard let keyID, let key = state.apiKeys[keyID], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
-            guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
-            return (.apiKeyRevoked(APIKeyRevocation(id: keyID, at: now)), ())
+            let key = try ownUsableKey(keyID, of: requester, in: state, at: now)
+            return (.apiKeyRevoked(APIKeyRevocation(id: key.id, at: now)), ())
         }
     }
 
@@ -109,6 +108,20 @@ extension Operations {
         return CreatedAPIKey(record: record, plaintext: material.plaintext)
     }
 
+    /// The key `id` if it is one of the requester's usable keys at `now`: 404 unless it exists, is active and
+    /// has not expired (an id that does not parse is unknown); 403 if another user's. The one rule behind
+    /// reading, revoking and rolling a key.
+    private func ownUsableKey(
+        _ id: APIKeyID?,
+        of requester: Requester,
+        in state: borrowing StoreState,
+        at now: Timestamp
+    ) throws(StoreError) -> APIKeyRecord {
+        guard let id, let key = state.apiKeys[id], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
+        guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
+        return key
+    }
+
     /// The key `id` if the requester may roll it at `now`: 404 unless it exists, is active and has not
     /// expired; 403 unless it is the requester's; 409 if it was rolled already; 409 at the key cap when the
     /// grace period keeps both keys usable.
@@ -119,12 +132,11 @@ extension Operations {
         in state: borrowing StoreState,
         at now: Timestamp
     ) throws(StoreError) -> APIKeyRecord {
-        guard let id, let key = state.apiKeys[id], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
-        guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
+        let key = try ownUsableKey(id, of: requester, in: state, at: now)
         guard !key.isRolled else {
             throw StoreError.conflict(
                 code: "api_key_expiring",
-                detail: "API key \(id) was rolled already and expires at the end of its grace period."
+                detail: "API key \(key.id) was rolled already and expires at the end of its grace period."
             )
         }
         if grace > 0 { try requireRoomForKey(of: requester.userID, in: state, at: now) }
@@ -184,9 +196,8 @@ extension Operations {
     public func apiKeyWithUsage(_ id: String, by requester: Requester) throws -> (key: APIKeyRecord, usage: KeyUsageHistory?) {
         let now = store.now()
         return try read(by: requester) { state in
-            guard let keyID = APIKeyID(id), let key = state.apiKeys[keyID], key.isUsable(at: now) else { throw StoreError.notFound("API key") }
-            guard key.userID == requester.userID else { throw StoreError.forbidden("API key") }
-            return (key, state.keyUsage[keyID])
+            let key = try ownUsableKey(APIKeyID(id), of: requester, in: state, at: now)
+            return (key, state.keyUsage[key.id])
         }
     }
 
