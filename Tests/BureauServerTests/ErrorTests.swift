@@ -26,6 +26,21 @@ struct ErrorTests {
         }
     }
 
+    @Test("a field given twice is a 400 naming it, and nothing is created")
+    func duplicateField() async throws {
+        let harness = TestHarness()
+        let (_, key) = try await harness.account("ada@example.com")
+        try await harness.application.test(.router) { client in
+            let before = try await client.send(.get, "/api/desktops", key: key)
+            let response = try await client.send(.post, "/api/desktops", key: key, json: "{\"name\": \"one\", \"name\": \"two\"}")
+            #expect(response.status == .badRequest)
+            #expect(response.code == "malformed_json")
+            #expect((response.object["detail"] as? String)?.contains("\"name\" appears twice") == true)
+            let listed = try await client.send(.get, "/api/desktops", key: key)
+            #expect((listed.object["data"] as? [Any])?.count == (before.object["data"] as? [Any])?.count)
+        }
+    }
+
     @Test("invalid UTF-8 and an empty body are 400")
     func invalidBytes() async throws {
         let harness = TestHarness()

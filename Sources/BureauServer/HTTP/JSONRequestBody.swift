@@ -1,5 +1,4 @@
 import BureauStore
-import Foundation
 import Hummingbird
 import NIOCore
 
@@ -23,10 +22,10 @@ struct JSONRequestBody {
         let bytes = Array(buffer.readableBytesView)
         guard !bytes.isEmpty else { throw APIError.invalidField("body", "a JSON object is required") }
         let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        do throws(JSONParser.Failure) {
+            value = try JSONParser.parse(bytes)
         } catch {
-            throw APIError(.badRequest, code: "malformed_json", detail: "The request body is not valid JSON.")
+            throw APIError(.badRequest, code: "malformed_json", detail: "The request body is not valid JSON: \(error).")
         }
         guard case .object(let fields) = value else {
             throw APIError.invalidField("body", "must be a JSON object, not \(value.typeName)")
