@@ -9,13 +9,51 @@ public protocol UUIDIdentifier: Hashable, Sendable, Codable, CustomStringConvert
 }
 
 extension UUIDIdentifier {
-    /// A new random identifier.
-    public static func random() -> Self { Self(uuid: UUID()) }
+    /// A new random identifier: a version 4 UUID from the system's secure generator. (Foundation's `UUID()`
+    /// opens, reads and closes `/dev/urandom` for each one: three system calls on every task creation.)
+    public static func random() -> Self {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next(), generator.next())
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40  // version 4
+            raw[8] = raw[8] & 0x3F | 0x80  // the RFC 4122 variant
+            return Self(uuid: UUID(uuid: raw.load(as: uuid_t.self)))
+        }
+    }
 
-    /// Parses the canonical textual form (case-insensitive); `nil` for anything else.
+    /// Parses the canonical textual form, `8-4-4-4-12` hexadecimal digits in either case; `nil` for anything
+    /// else (no braces, spaces, signs or other lengths).
     public init?(_ description: String) {
-        guard description.utf8.count == 36, let uuid = UUID(uuidString: description) else { return nil }
-        self.init(uuid: uuid)
+        var description = description
+        let parsed: uuid_t? = description.withUTF8 { text in
+            guard text.count == 36 else { return nil }
+            var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let complete = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        guard text[position] == UInt8(ascii: "-") else { return false }
+                        position += 1
+                    }
+                    guard let high = Self.hexValue(text[position]), let low = Self.hexValue(text[position + 1]) else { return false }
+                    out[index] = high << 4 | low
+                    position += 2
+                }
+                return true
+            }
+            return complete ? bytes : nil
+        }
+        guard let parsed else { return nil }
+        self.init(uuid: UUID(uuid: parsed))
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Lowercase canonical form, `8-4-4-4-12` hexadecimal digits.

@@ -112,6 +112,50 @@ struct IdentifierTests {
         #expect(DesktopID("") == nil)
     }
 
+    @Test("random identifiers are version 4 RFC 4122 UUIDs, all different")
+    func randomVersion4() {
+        var seen: Set<TaskID> = []
+        for _ in 0..<10_000 {
+            let id = TaskID.random()
+            #expect(seen.insert(id).inserted)
+            let text = id.description
+            #expect(text[text.index(text.startIndex, offsetBy: 14)] == "4")
+            #expect("89ab".contains(text[text.index(text.startIndex, offsetBy: 19)]))
+        }
+        // Every one of the 122 random bits varies (none stuck at 0 or at 1 across 10,000 draws).
+        var ones = [Int](repeating: 0, count: 128)
+        for id in seen {
+            withUnsafeBytes(of: id.uuid.uuid) { raw in
+                for bit in 0..<128 where raw[bit / 8] & (0x80 >> UInt8(bit % 8)) != 0 { ones[bit] += 1 }
+            }
+        }
+        let fixed: Set<Int> = [48, 49, 50, 51, 64, 65]
+        for bit in 0..<128 where !fixed.contains(bit) { #expect((4000...6000).contains(ones[bit]), "bit \(bit)") }
+    }
+
+    @Test("parsing agrees with Foundation on canonical text and refuses every other spelling")
+    func strictParsing() {
+        for _ in 0..<200 {
+            let uuid = UUID()
+            #expect(DesktopID(uuid.uuidString)?.uuid == uuid)
+            #expect(DesktopID(uuid.uuidString.lowercased())?.uuid == uuid)
+            #expect(
+                DesktopID(String(uuid.uuidString.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.lowercased()) : $0.element }))?.uuid
+                    == uuid
+            )
+        }
+        let valid = "123e4567-e89b-42d3-a456-426614174000"
+        #expect(DesktopID(valid)?.description == valid)
+        for invalid in [
+            "{123e4567-e89b-42d3-a456-426614174000}", " 123e4567-e89b-42d3-a456-42661417400", "123e4567-e89b-42d3-a456-42661417400 ",
+            "123e4567e89b42d3a456426614174000", "123e4567-e89b-42d3-a456_426614174000", "123e4567-e89b-42d3-a456-4266141740000",
+            "123e4567-e89b-42d3-a456-42661417400g", "+23e4567-e89b-42d3-a456-426614174000", "123e4567-e89b-42d3-a456-4266141740\u{e9}",
+            "123e4567--89b-42d3-a456-426614174000", "0x3e4567-e89b-42d3-a456-426614174000", "123e4567-e89b-42d3-a4-56426614174000",
+        ] {
+            #expect(DesktopID(invalid) == nil, "\(invalid)")
+        }
+    }
+
     @Test(
         "parses any RFC 3339 date-time: fractions of any length, Z or an offset, t and z in either case",
         arguments: [
