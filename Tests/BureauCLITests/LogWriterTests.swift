@@ -177,6 +177,23 @@ struct LogWriterTests {
         }
     }
 
+    @Test("a line queued after the writer went to sleep wakes it: none waits for the next one, however they are spaced")
+    func wakesFromSleep() throws {
+        let captured = Captured()
+        let writer = LogWriter(format: .text, capacity: 100) { captured.write($0) }
+        for index in 0..<60 {
+            // Every third line after more than a linger of quiet, so the writer has gone to sleep; the others
+            // while it lingers or writes.
+            if index % 3 == 0 { Thread.sleep(forTimeInterval: 0.012) }
+            writer.enqueue(.line("line \(index)\n"))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while captured.lines.count < index + 1, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+            #expect(captured.lines.count == index + 1, "line \(index) was not written without a later one")
+        }
+        #expect(captured.lines == (0..<60).map { "line \($0)" })
+        writer.close()
+    }
+
     @Test("a text request line is the handler's layout, with the record's fields as key=value")
     func textRequestLine() {
         let captured = Captured()

@@ -61,6 +61,11 @@ struct WallTime: Sendable {
 /// (no formatting, no system call on the request path); the thread formats what has queued up and
 /// writes it with one `write(2)`.
 ///
+/// The thread is woken only when it sleeps: after a batch it lingers for ``linger`` and takes whatever
+/// came meanwhile, so under load a request never pays for waking it (a semaphore signal and a context
+/// switch each, when every request woke it), and it sleeps again once a linger brings nothing. A queue
+/// half full wakes it early.
+///
 /// The queue is bounded (`capacity` entries): when the writer cannot keep up, further entries are
 /// dropped rather than making requests wait, counted in ``droppedEntries``, and the log says how many
 /// as soon as it catches up. ``close()`` writes everything queued before it returns, so no line is lost
@@ -80,7 +85,12 @@ public final class LogWriter: Sendable {
         var droppedTotal = 0
         var closing = false
         var closed = false
+        /// The thread waits for a signal (rather than lingering): the next entry must wake it.
+        var sleeping = true
     }
+
+    /// How long the thread waits for more entries after writing a batch before it goes to sleep.
+    static let linger: DispatchTimeInterval = .milliseconds(5)
 
     /// A writer to standard error.
     public convenience init(format: LogFormat, capacity: Int = 65_536) {
@@ -115,7 +125,9 @@ public final class LogWriter: Sendable {
                 return .dropped
             }
             queue.pending.append(entry)
-            return .queued(wake: queue.pending.count == 1)
+            let wake = queue.sleeping || queue.pending.count == capacity / 2
+            queue.sleeping = false
+            return .queued(wake: wake)
         }
         switch action {
         case .queued(let wake): if wake { self.wake.signal() }
@@ -156,13 +168,22 @@ public final class LogWriter: Sendable {
                         finished.signal()
                         return
                     }
-                    break
+                    // Nothing came during the linger: sleep, unless something came since the batch was taken
+                    // (checked under the lock its producer holds, so no entry is left without a wake-up).
+                    let asleep = queue.withLock { queue in
+                        guard queue.pending.isEmpty, queue.dropped == 0, !queue.closing else { return false }
+                        queue.sleeping = true
+                        return true
+                    }
+                    if asleep { break } else { continue }
                 }
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(batch.count * 200)
                 for entry in batch { append(entry, to: &bytes) }
                 if dropped > 0 { append(droppedNotice(dropped), to: &bytes) }
                 output(bytes)
+                // Let the next entries gather; a close or a half-full queue cuts the wait short.
+                _ = wake.wait(timeout: .now() + Self.linger)
             }
         }
     }
