@@ -5,9 +5,11 @@
 # lines; a script that fails or is skipped gets a row saying so. Loads only 127.0.0.1.
 #
 # Usage: make bench   (or: bash scripts/bench-all.sh, after the release builds of bureau and BureauBenchmarks)
-# env: BENCH=auth,floor,storage,keys,stream,fairness (the default: all, in this order)
+# env: BENCH=auth,floor,tasks,storage,keys,stream,fairness (the default: all, in this order)
 #        auth      scripts/bench.sh: authenticated / trivial route, limiter on / off, bcrypt, limiter memory
 #        floor     scripts/bench-floor.sh: nginx, bare SwiftNIO, bare Hummingbird and Bureau, 64 and 1,024 connections
+#        tasks     scripts/bench-task-cpu.sh: server CPU per task creation against an authenticated GET
+#                  (BASE_BIN=<older bureau> adds that build, interleaved, as the baseline)
 #        storage   scripts/bench-storage.sh: fsync, snapshot, restart and memory against Redis (needs redis-server)
 #        keys      scripts/bench-key-memory.sh: memory per API key in three layouts against Redis (needs redis-server)
 #        stream    scripts/bench-stream.py: 5,000 activity streams (STREAMS=5000 EVENTS=20)
@@ -19,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BENCH=${BENCH:-auth,floor,storage,keys,stream,fairness}
+BENCH=${BENCH:-auth,floor,tasks,storage,keys,stream,fairness}
 PYTHON=${PYTHON:-python3}
 KEEP_LOGS=1
 if [ -z "${BENCH_LOG_DIR:-}" ]; then
@@ -53,11 +55,12 @@ for name in "${selected[@]}"; do
     case "$name" in
     auth) bench auth bash scripts/bench.sh ;;
     floor) bench floor bash scripts/bench-floor.sh ;;
+    tasks) bench tasks bash scripts/bench-task-cpu.sh ;;
     storage) bench storage bash scripts/bench-storage.sh ;;
     keys) bench keys bash scripts/bench-key-memory.sh ;;
     stream) bench stream "$PYTHON" scripts/bench-stream.py "${STREAMS:-5000}" "${EVENTS:-20}" ;;
     fairness) bench fairness env BASE="${BASE:-none}" bash scripts/bench-fairness.sh ;;
-    *) echo "unknown benchmark '$name' (known: auth, floor, storage, keys, stream, fairness)" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$name' (known: auth, floor, tasks, storage, keys, stream, fairness)" >&2; exit 2 ;;
     esac
 done
 
