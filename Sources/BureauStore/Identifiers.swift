@@ -35,7 +35,7 @@ extension UUIDIdentifier {
                         guard text[position] == UInt8(ascii: "-") else { return false }
                         position += 1
                     }
-                    guard let high = Self.hexValue(text[position]), let low = Self.hexValue(text[position + 1]) else { return false }
+                    guard let high = HexDigit.value(text[position]), let low = HexDigit.value(text[position + 1]) else { return false }
                     out[index] = high << 4 | low
                     position += 2
                 }
@@ -45,15 +45,6 @@ extension UUIDIdentifier {
         }
         guard let parsed else { return nil }
         self.init(uuid: UUID(uuid: parsed))
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Lowercase canonical form, `8-4-4-4-12` hexadecimal digits.

@@ -1,3 +1,5 @@
+import BureauStore
+
 /// Which request targets the access gate governs, however their path is spelled.
 ///
 /// The router (Hummingbird's trie) matches the raw path, split at `/` with empty segments skipped, case
@@ -62,9 +64,9 @@ public enum PercentDecoding {
             let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
                 let first = bytes.index(after: index)
-                if first != bytes.endIndex, let high = hexValue(bytes[first]) {
+                if first != bytes.endIndex, let high = HexDigit.value(bytes[first]) {
                     let second = bytes.index(after: first)
-                    if second != bytes.endIndex, let low = hexValue(bytes[second]) {
+                    if second != bytes.endIndex, let low = HexDigit.value(bytes[second]) {
                         output.append(high << 4 | low)
                         changed = true
                         index = bytes.index(after: second)
@@ -78,13 +80,4 @@ public enum PercentDecoding {
         return changed ? output : nil
     }
 
-    /// The value of a hex digit, any case.
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import BureauStore
+
 extension IPAddress {
     /// Parses an address in its textual form: IPv4 dotted decimal (`192.0.2.1`, exactly four decimal parts,
     /// no leading zeros, which some parsers read as octal) or IPv6 (`2001:db8::1`, `::ffff:192.0.2.1`).
@@ -79,7 +81,7 @@ extension IPAddress {
             guard (1...4).contains(part.count) else { return nil }
             var group: UInt16 = 0
             for byte in part {
-                guard let digit = hexDigitValue(byte) else { return nil }
+                guard let digit = HexDigit.value(byte) else { return nil }
                 group = group << 4 | UInt16(digit)
             }
             groups.append(group)
@@ -91,12 +93,4 @@ extension IPAddress {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
-    private static func hexDigitValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import BureauStore
+
 /// Parses request bodies into ``JSONValue``: strict RFC 8259 over UTF-8 bytes, in one pass.
 ///
 /// Foundation's `JSONDecoder` reached a ``JSONValue`` by trying each type in turn and throwing a described
@@ -258,14 +260,7 @@ struct JSONParser: ~Copyable {
         guard bytes.count - position >= 4 else { throw fail("unterminated escape") }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw fail("invalid escape")
-            }
+            guard let digit = HexDigit.value(bytes[position]) else { throw fail("invalid escape") }
             value = value << 4 | UInt16(digit)
             position += 1
         }

@@ -1,0 +1,14 @@
+/// Hexadecimal digits in ASCII text: identifiers, digests, percent-escapes, IPv6 addresses and JSON escapes
+/// all read them the same way.
+public enum HexDigit {
+    /// The value of the hexadecimal digit `byte` (`0`–`9`, `a`–`f`, `A`–`F`), `nil` for any other byte.
+    @inlinable
+    public static func value(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
