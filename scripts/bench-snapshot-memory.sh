@@ -42,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 status_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
 # start NAME BINARY DIR [flags...]: serves DIR; sets PID and URL.
@@ -149,8 +149,8 @@ summary() {
     steady=$(eval "printf '%s\n' \"\${STEADY_$label[@]}\"" | median)
     hwm=$(eval "printf '%s\n' \"\${HWM_$label[@]}\"" | median)
     ratio=$(eval "printf '%s\n' \"\${RATIO_$label[@]}\"" | median)
-    ms=$(eval "printf '%s\n' \"\${MS_$label[@]}\"" | median)
-    bytes=$(eval "printf '%s\n' \"\${BYTES_$label[@]}\"" | median)
+    ms=$(eval "printf '%s\n' \"\${MS_$label[@]}\"" | median | awk '{printf "%.0f", $1}')
+    bytes=$(eval "printf '%s\n' \"\${BYTES_$label[@]}\"" | median | awk '{printf "%.0f", $1}')
     printf 'peak / steady %.2f× (steady %.0f MiB, VmHWM %.0f MiB; medians of %s rounds); snapshot %s ms, %s bytes' \
         "$ratio" "$(awk -v k="$steady" 'BEGIN {print k/1024}')" "$(awk -v k="$hwm" 'BEGIN {print k/1024}')" "$ROUNDS" "$ms" "$bytes"
 }
