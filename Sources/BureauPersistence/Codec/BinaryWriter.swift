@@ -105,3 +105,10 @@ public struct BinaryWriter: Sendable {
         for index in 0..<8 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> UInt64(index * 8)) }
     }
 }
+
+extension BinaryWriter {
+    /// Forgets the bytes written so far, keeping the buffer's capacity (a writer reused piece by piece).
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+}

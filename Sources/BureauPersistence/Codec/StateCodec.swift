@@ -57,6 +57,85 @@ public enum StateCodec {
         w.patch(UInt64(w.bytes.count - start), at: lengthOffset)
     }
 
+    /// The body bytes of `records` handed to `emit` in pieces of about `chunkSize` bytes (a record is
+    /// never split, so a piece may be a record longer), in order: their concatenation is exactly
+    /// ``encode(_:)-(StateRecords)``'s bytes, without the whole body ever being held.
+    ///
+    /// A section's byte length comes before its records, so each section is encoded twice: once to
+    /// measure it, then again as it is handed over. A section shorter than `chunkSize` is kept from the
+    /// first pass instead of being encoded again.
+    public static func encode<Failure: Error>(
+        _ records: StateRecords,
+        chunkSize: Int,
+        emit: ([UInt8]) throws(Failure) -> Void
+    ) throws(Failure) {
+        var stream = ChunkedWriter(chunkSize: max(chunkSize, 64))
+        stream.w.writeVarint(records.sequence)
+        try stream.section(.users, records.users, emit: emit) { $0.write($1) }
+        try stream.section(.apiKeys, records.apiKeys, emit: emit) { $0.write($1) }
+        try stream.section(.desktops, records.desktops, emit: emit) { $0.write($1) }
+        try stream.section(.tasks, records.tasks, emit: emit) { $0.write($1) }
+        try stream.section(.idempotency, records.idempotency, emit: emit) { $0.write($1) }
+        let subjects = ActivitySubjectIndex(records)
+        try stream.section(.activity, records.activity, emit: emit) { $0.write($1, subjects: subjects) }
+        try stream.section(.sessions, records.sessions, emit: emit) { $0.write($1) }
+        try stream.section(.keyUsage, records.keyUsage, emit: emit) { $0.write($1) }
+        stream.w.write(Section.end.rawValue)
+        try emit(stream.w.bytes)
+    }
+
+    /// A writer handed over piece by piece, for ``encode(_:chunkSize:emit:)``.
+    private struct ChunkedWriter {
+        let chunkSize: Int
+        var w: BinaryWriter
+
+        init(chunkSize: Int) {
+            self.chunkSize = chunkSize
+            w = BinaryWriter(capacity: chunkSize + chunkSize / 4)
+        }
+
+        /// Hands the bytes over once there are `chunkSize` of them.
+        mutating func flushIfFull<Failure: Error>(_ emit: ([UInt8]) throws(Failure) -> Void) throws(Failure) {
+            guard w.bytes.count >= chunkSize else { return }
+            try emit(w.bytes)
+            w.removeAll()
+        }
+
+        /// Writes a section as ``StateCodec/section(_:_:into:_:)`` does, its length measured first.
+        mutating func section<Record, Failure: Error>(
+            _ tag: Section,
+            _ records: [Record],
+            emit: ([UInt8]) throws(Failure) -> Void,
+            _ write: (inout BinaryWriter, Record) -> Void
+        ) throws(Failure) {
+            var measure = BinaryWriter(capacity: min(chunkSize, 64 + records.count * 64))
+            measure.writeVarint(UInt64(records.count))
+            var length = 0
+            var kept = true
+            for record in records {
+                write(&measure, record)
+                if measure.bytes.count >= chunkSize {
+                    length += measure.bytes.count
+                    measure.removeAll()
+                    kept = false
+                }
+            }
+            length += measure.bytes.count
+            w.write(tag.rawValue)
+            w.write(UInt64(length))
+            if kept {
+                w.writeRaw(measure.bytes)
+                try flushIfFull(emit)
+                return
+            }
+            w.writeVarint(UInt64(records.count))
+            for record in records {
+                write(&w, record)
+                try flushIfFull(emit)
+            }
+        }
+    }
+
     /// Decodes body bytes into records (not yet checked against each other: see ``StateRecords/makeState()``),
     /// keeping the newest `activityCapacity` events of each user: the older ones are never held in memory.
     public static func decode(_ bytes: [UInt8], activityCapacity: Int = .max) throws(CodecError) -> StateRecords {

@@ -177,6 +177,12 @@ public struct StateRecords: Sendable, Equatable {
             idempotency: idempotency
         )
         state.setActivityCapacity(activityCapacity)
+        try restoreRest(into: &state)
+        return state
+    }
+
+    /// Restores the activity, sessions and key usage into `state` (which holds the other records), checking them.
+    private func restoreRest(into state: inout StoreState) throws(InconsistentState) {
         var seen: Set<UserID> = []
         for record in activity {
             guard state.users[record.userID] != nil else { throw InconsistentState(reason: "activity of unknown user \(record.userID)") }
@@ -188,7 +194,44 @@ public struct StateRecords: Sendable, Equatable {
         }
         try state.restoreSessions(sessions)
         try state.restoreKeyUsage(keyUsage)
-        return state
+    }
+
+    /// Checks the records as ``makeState(activityCapacity:)`` does, without building the state's tasks: what
+    /// a snapshot writer runs on the records of a live state, where a second state would double the memory.
+    ///
+    /// Everything but the tasks is restored into a state of its own (as small as the users, keys, desktops,
+    /// idempotency records, activity, sessions and usage it holds: the events are shared, not copied); the
+    /// tasks are checked in one pass as ``StoreState``'s restore checks them (known owner, a desktop of the
+    /// same owner, ascending ordinals in each owner's and each desktop's list), with memory for one entry
+    /// per owner and per desktop. A task listed twice is caught by its ordinal, not by a set of ids: this
+    /// relies on records with the same id being the same record, which holds for the records of a state,
+    /// whose tasks are one map's values.
+    public func checkConsistency() throws(InconsistentState) {
+        var state = try StoreState(
+            sequence: sequence,
+            users: users,
+            apiKeys: apiKeys,
+            desktops: desktops,
+            tasks: [],
+            idempotency: idempotency
+        )
+        // Every event is kept: trimming would copy the events instead of sharing them.
+        state.setActivityCapacity(.max)
+        var ownerNewest: [UserID: UInt64] = [:]
+        var desktopNewest: [DesktopID: (ordinal: UInt64, ownerID: UserID)] = [:]
+        for task in tasks {
+            let (id, ownerID, desktopID, ordinal) = (task.id, task.ownerID, task.desktopID, task.ordinal)
+            guard state.users[ownerID] != nil else { throw InconsistentState(reason: "task \(id) belongs to unknown user \(ownerID)") }
+            // A deleted desktop leaves its tasks behind: they must still share one owner.
+            let desktopOwner = state.desktops[desktopID]?.ownerID ?? desktopNewest[desktopID]?.ownerID ?? ownerID
+            guard desktopOwner == ownerID else { throw InconsistentState(reason: "task \(id) is on a desktop of another user") }
+            guard ownerNewest[ownerID].map({ $0 < ordinal }) ?? true, desktopNewest[desktopID].map({ $0.ordinal < ordinal }) ?? true else {
+                throw InconsistentState(reason: "task \(id) comes after a newer task of its owner or desktop")
+            }
+            ownerNewest[ownerID] = ordinal
+            desktopNewest[desktopID] = (ordinal, ownerID)
+        }
+        try restoreRest(into: &state)
     }
 
     /// `listed` plus any record of `all` that no index listed (a state whose indexes missed a record

@@ -4,9 +4,11 @@ import Logging
 
 /// Writes snapshots of the state into a data directory, one at a time, off the caller's thread:
 ///
-/// 1. encode and compress the state (a copy-on-write copy: writers are not held up);
-/// 2. write it to a temporary file, sync it, rename it into place, sync the directory;
-/// 3. read it back and check it decodes to the very same records, consistent with each other;
+/// 1. check that the state's records are consistent with each other (as recovery will), without
+///    building a second state;
+/// 2. encode and compress the state (a copy-on-write copy: writers are not held up) piece by piece
+///    straight into a temporary file, sync it, rename it into place, sync the directory;
+/// 3. read it back piece by piece and check it decodes to the very same records, record by record;
 /// 4. keep the newest `keep` snapshots, and delete the log segments the oldest kept one covers, so
 ///    that recovery can always fall back from a damaged newest snapshot to the one before plus the log.
 ///    (With a single snapshot nothing of the log is deleted: its fallback is the whole log.)
@@ -74,26 +76,28 @@ public final class Snapshotter: Sendable {
         let name = StorageFileName.snapshot(state.sequence)
         if try directory.listing().snapshots.contains(where: { $0.sequence == state.sequence }) { return nil }
         let records = StateRecords(state)
-        let (header, bytes) = try SnapshotFile.encode(records, createdAt: now(), compressionLevel: compressionLevel)
-        let path = directory.path(of: name)
-        try attemptAll { () throws(FileSystemError) in
-            try fileSystem.writeFileAtomically(path, bytes, permissions: DataDirectory.filePermissions, directory: directory.path)
+        do throws(InconsistentState) {
+            try records.checkConsistency()
+        } catch {
+            throw StorageError.corruptSnapshot(file: name, reason: "records are inconsistent: \(error)")
         }
+        let path = directory.path(of: name)
+        let header = try SnapshotFile.write(
+            records,
+            createdAt: now(),
+            compressionLevel: compressionLevel,
+            to: path,
+            directory: directory.path,
+            fileSystem: fileSystem,
+            permissions: DataDirectory.filePermissions
+        )
         do throws(StorageError) {
-            let readBack = try attempt(fileSystem.readFile(path))
-            let (_, decoded) = try SnapshotFile.decodeRecords(readBack, file: name)
-            guard decoded == records else {
-                throw StorageError.corruptSnapshot(file: name, reason: "what was read back differs from what was written")
-            }
-            do throws(InconsistentState) {
-                _ = try decoded.makeState()
-            } catch {
-                throw StorageError.corruptSnapshot(file: name, reason: "records are inconsistent: \(error)")
-            }
+            try SnapshotFile.verify(path, file: name, fileSystem: fileSystem, against: records)
         } catch {
             try? fileSystem.remove(path)
             throw error
         }
+        let bytes = header.size + Int(header.compressedSize)
 
         var removedSnapshots: [String] = []
         let snapshots = try directory.listing().snapshots
@@ -117,11 +121,11 @@ public final class Snapshotter: Sendable {
         logger.info(
             "snapshot written",
             metadata: [
-                "file": "\(name)", "sequence": "\(state.sequence)", "bytes": "\(bytes.count)",
+                "file": "\(name)", "sequence": "\(state.sequence)", "bytes": "\(bytes)",
                 "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
                 "removed_snapshots": "\(removedSnapshots.count)", "removed_segments": "\(removedSegments.count)",
             ]
         )
-        return Outcome(header: header, file: name, bytes: bytes.count, removedSnapshots: removedSnapshots, removedSegments: removedSegments)
+        return Outcome(header: header, file: name, bytes: bytes, removedSnapshots: removedSnapshots, removedSegments: removedSegments)
     }
 }
