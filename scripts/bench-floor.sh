@@ -179,8 +179,8 @@ LOAD_START=$(loadavg)
 echo "== framework floor: $(nproc) cores; load average at start: $LOAD_START"
 echo "   wrk -t2 --latency -d${DURATION}s at ${CONNECTIONS// /, } connections, ${ROUNDS} interleaved rounds$([ "${PIN:-0}" = 1 ] && echo ", servers on CPU 0, wrk on CPU 1")"
 echo "   Bureau: $CONFIG defaults (request log at info, to a file; limiter on) with --rate-limits-general-limit 1000000000"
-[ "${SYNC_READS:-0}" = 1 ] && echo "   (and a second Bureau process, $SYNC_BIN, with --http-synchronous-reads true)"
 echo "   and --http-max-connections-per-client 0 (every connection comes from 127.0.0.1; the default cap is 256)"
+if [ "${SYNC_READS:-0}" = 1 ]; then echo "   and a second Bureau process, $SYNC_BIN, the same with --http-synchronous-reads true"; fi
 echo "   what each answers (status, body bytes, header bytes), the first request paying bcrypt for the key:"
 for name in "${SERVERS[@]}"; do
     read -r status body_bytes header_bytes < <(request "$name")
