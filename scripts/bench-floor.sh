@@ -13,7 +13,9 @@
 # Usage: make bench-floor   (or: bash scripts/bench-floor.sh)
 # env: ROUNDS=5, DURATION=8 (seconds per wrk run), CONNECTIONS="64 1024", PIN=1 (every server on the first
 #      CPU, wrk on the second), BIN=.build/release/bureau, BENCH_CLIENT=.build/release/BureauBenchmarks,
-#      NGINX=<nginx binary> (default: nginx on PATH, else /usr/sbin/nginx as Debian installs it).
+#      NGINX=<nginx binary> (default: nginx on PATH, else /usr/sbin/nginx as Debian installs it),
+#      SYNC_READS=1 (a second Bureau process with `--http-synchronous-reads true`, measured on the same route
+#      as one more server: the prototype of BENCHMARKS.md's "Seventh session"), SYNC_BIN (its binary; default BIN).
 # Needs wrk, curl, python3 (to find a free port for nginx) and nginx. Release builds only: `make bench-floor`
 # builds both binaries first.
 # Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
@@ -124,36 +126,47 @@ start_bare() { # NAME SUBCOMMAND
     CPU_PIDS[$1]=$pid
 }
 
-start_bureau() {
-    "${SERVER_CPU[@]}" "$BIN" serve --config "$CONFIG" --port 0 --data-dir "$WORK/bureau-data" \
-        --rate-limits-general-limit 1000000000 --http-max-connections-per-client 0 \
-        >"$WORK/bureau.out" 2>"$WORK/bureau.err" &
+start_bureau() { # NAME BINARY [EXTRA ARGUMENTS...]
+    local name=$1 binary=$2
+    shift 2
+    "${SERVER_CPU[@]}" "$binary" serve --config "$CONFIG" --port 0 --data-dir "$WORK/$name-data" \
+        --rate-limits-general-limit 1000000000 --http-max-connections-per-client 0 "$@" \
+        >"$WORK/$name.out" 2>"$WORK/$name.err" &
     local pid=$!
     PIDS+=("$pid")
-    wait_for_line bureau "$pid" "$WORK/bureau.out"
-    CPU_PIDS[bureau]=$pid
+    wait_for_line "$name" "$pid" "$WORK/$name.out"
+    CPU_PIDS[$name]=$pid
 }
 
 KEY=$(sed -n 's/^ *key: *\(lb_k_[A-Za-z0-9_]*\).*/\1/p' "$CONFIG" | head -n 1)
 start_nginx
 start_bare nio bare-nio
 start_bare hummingbird bare-hummingbird
-start_bureau
+start_bureau bureau "$BIN"
 URL_healthz=$URL_bureau
 URL_desktops=$URL_bureau
 CPU_PIDS[healthz]=${CPU_PIDS[bureau]}
 CPU_PIDS[desktops]=${CPU_PIDS[bureau]}
 
 SERVERS=(nginx nio hummingbird healthz desktops)
+if [ "${SYNC_READS:-0}" = 1 ]; then
+    SYNC_BIN=${SYNC_BIN:-$BIN}
+    [ -x "$SYNC_BIN" ] || { echo "SYNC_BIN $SYNC_BIN is not executable" >&2; exit 1; }
+    start_bureau sync "$SYNC_BIN" --http-synchronous-reads true
+    SERVERS+=(sync)
+fi
 declare -A LABEL PATH_OF HEADER
 LABEL[nginx]="nginx $("$NGINX" -v 2>&1 | sed 's|.*nginx/||') return 200"
 LABEL[nio]="bare SwiftNIO HTTP/1"
 LABEL[hummingbird]="bare Hummingbird 2 route"
 LABEL[healthz]="Bureau GET /healthz"
 LABEL[desktops]="Bureau GET /api/desktops + key"
+LABEL[sync]="  the same, synchronous reads on"
 for name in "${SERVERS[@]}"; do PATH_OF[$name]=/healthz; HEADER[$name]=""; done
 PATH_OF[desktops]=/api/desktops
 HEADER[desktops]="x-api-key: $KEY"
+PATH_OF[sync]=/api/desktops
+HEADER[sync]="x-api-key: $KEY"
 
 request() { # NAME: curl of one request; prints "status body-bytes header-bytes"
     local name=$1 args=(-sS -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n')
@@ -167,6 +180,7 @@ echo "== framework floor: $(nproc) cores; load average at start: $LOAD_START"
 echo "   wrk -t2 --latency -d${DURATION}s at ${CONNECTIONS// /, } connections, ${ROUNDS} interleaved rounds$([ "${PIN:-0}" = 1 ] && echo ", servers on CPU 0, wrk on CPU 1")"
 echo "   Bureau: $CONFIG defaults (request log at info, to a file; limiter on) with --rate-limits-general-limit 1000000000"
 echo "   and --http-max-connections-per-client 0 (every connection comes from 127.0.0.1; the default cap is 256)"
+if [ "${SYNC_READS:-0}" = 1 ]; then echo "   and a second Bureau process, $SYNC_BIN, the same with --http-synchronous-reads true"; fi
 echo "   what each answers (status, body bytes, header bytes), the first request paying bcrypt for the key:"
 for name in "${SERVERS[@]}"; do
     read -r status body_bytes header_bytes < <(request "$name")
@@ -252,6 +266,11 @@ for connections in $CONNECTIONS; do
     done
     echo "median of the per-round ratios: Bureau /api/desktops / bare Hummingbird $(per_round_ratio desktops hummingbird "$connections")," \
         "/ nginx $(per_round_ratio desktops nginx "$connections"); Bureau /healthz / bare Hummingbird $(per_round_ratio healthz hummingbird "$connections")"
+    if [ "${SYNC_READS:-0}" = 1 ]; then
+        echo "synchronous reads, median of the per-round ratios: / nginx $(per_round_ratio sync nginx "$connections")," \
+            "/ bare Hummingbird $(per_round_ratio sync hummingbird "$connections"), / bare SwiftNIO $(per_round_ratio sync nio "$connections")," \
+            "/ the same route without them $(per_round_ratio sync desktops "$connections")"
+    fi
     echo "socket errors per run (connect/read/write/timeout in the round lines), every round: $(for name in "${SERVERS[@]}"; do printf '%s [%s] ' "$name" "$(echo ${S[$name,$connections,errors]})"; done)"
 done
 
@@ -266,6 +285,10 @@ for connections in $first; do
     echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with a cached key / bare Hummingbird route, req/s|$(ratio "$d" "$hb") ($(printf '%.0f' "$d") req/s; per-round median $(per_round_ratio desktops hummingbird "$connections"); $load)|bare Hummingbird 2 route $(printf '%.0f' "$hb") req/s, same run|≥ 0.85|$command"
     echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with a cached key / nginx, req/s|$(ratio "$d" "$n") ($(printf '%.0f' "$d") req/s)|nginx \`return 200\`, one worker, access log on: $(printf '%.0f' "$n") req/s, same run|≥ 0.5 (the product's goal)|$command"
     echo "RESULT|framework floor, $connections connections: Bureau GET /healthz / bare Hummingbird route, req/s|$(ratio "$h" "$hb") ($(printf '%.0f' "$h") req/s)|bare Hummingbird 2 route, same run|none stated|$command"
+    if [ "${SYNC_READS:-0}" = 1 ]; then
+        sy=$(m sync "$connections" rate)
+        echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with http.synchronous_reads / nginx, req/s|$(ratio "$sy" "$n") ($(printf '%.0f' "$sy") req/s; per-round median $(per_round_ratio sync nginx "$connections"); / bare Hummingbird $(ratio "$sy" "$hb"); / the route without them $(ratio "$sy" "$d"))|nginx $(printf '%.0f' "$n") req/s, same run|≥ 0.45 (the prototype's bar), ≥ 0.5 (the product's goal)|$command SYNC_READS=1"
+    fi
     echo "RESULT|framework floor, $connections connections: bare SwiftNIO and bare Hummingbird / nginx, req/s|NIO $(ratio "$nio" "$n"), Hummingbird $(ratio "$hb" "$n") ($(printf '%.0f' "$nio") and $(printf '%.0f' "$hb") req/s)|nginx $(printf '%.0f' "$n") req/s, same run|— (the floor itself)|$command"
 done
 if [ "$last" != "$first" ]; then

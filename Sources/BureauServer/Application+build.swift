@@ -37,6 +37,8 @@ public struct BureauServices: Sendable {
     public let metrics: ServerMetrics
     /// Sign-in with the configured providers (`auth.oauth.*`, `auth.oidc.*`); `nil` when none is configured.
     public let signIn: ProviderSignIn?
+    /// The reads answered on the event loop when `http.synchronous_reads` is on.
+    let synchronousReads: SynchronousReads
 
     /// Services over `store`; the rate limits read time from `clock` and log blocks to `logger`;
     /// `isWritable` tells `/readyz` whether the data directory takes writes; new keys come from `minter`
@@ -105,6 +107,7 @@ public struct BureauServices: Sendable {
         store.observe { hub.publish($0) }
         store.observe { hub.closeStreams(ofSessionsEndedBy: $0) }
         store.observeDurability { hub.markDurable(through: $0) }
+        synchronousReads = SynchronousReads(gate: gate, operations: operations, requestLog: requestLog, metrics: metrics)
         metrics.collect(from: self)
     }
 }
@@ -171,9 +174,14 @@ public func httpServer(
     return HTTP1Connection.builder(limits: ConnectionLimits(settings, connections: connections))
 }
 
-/// ``httpServer(_:connections:)`` for `services`: their settings, their count of connections.
-public func httpServer(_ services: BureauServices) -> HTTPServerBuilder {
-    httpServer(services.settings, connections: services.connections)
+/// ``httpServer(_:connections:)`` for `services`: their settings, their count of connections; with
+/// `http.synchronous_reads` (or `synchronousReads`, when given: tests serve both ways over one set of
+/// services), the reads ``SynchronousReads`` answers on the event loop.
+public func httpServer(_ services: BureauServices, synchronousReads: Bool? = nil) -> HTTPServerBuilder {
+    HTTP1Connection.builder(
+        limits: ConnectionLimits(services.settings, connections: services.connections),
+        synchronousReads: (synchronousReads ?? services.settings.synchronousReads) ? services.synchronousReads : nil
+    )
 }
 
 /// With `auth.revoke_unused_keys` (and `auth.unused_key_days`): the service that revokes the keys unused that

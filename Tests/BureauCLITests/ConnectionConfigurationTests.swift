@@ -50,6 +50,18 @@ struct ConnectionConfigurationTests {
         #expect(ConfigurationKey.byName["http.max_connections_per_client"]?.flagName == "--http-max-connections-per-client")
     }
 
+    @Test("http.synchronous_reads: off by default; on from a file, the environment or a flag; a non-boolean is refused")
+    func synchronousReads() throws {
+        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server.synchronousReads == false)
+        #expect(ServerSettings().synchronousReads == false, "the settings' own default agrees")
+        let path = try ConfigurationTests.file("http:\n  synchronous_reads: true\n")
+        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server.synchronousReads)
+        #expect(try BureauConfiguration.load(file: nil, environment: ["BUREAU_HTTP_SYNCHRONOUS_READS": "true"], flags: [:]).server.synchronousReads)
+        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "true"]).server.synchronousReads)
+        #expect(ConfigurationKey.byName["http.synchronous_reads"]?.flagName == "--http-synchronous-reads")
+        #expect(throws: (any Error).self) { try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "fast"]) }
+    }
+
     @Test("metrics: on by default on the main listener; metrics.port moves it to a listener of its own; log.format")
     func metricsAndLogFormat() throws {
         let defaults = try BureauConfiguration.load(file: nil, environment: [:], flags: [:])

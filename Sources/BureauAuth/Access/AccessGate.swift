@@ -86,6 +86,21 @@ public final class AccessGate: Sendable {
     /// The verdict, without suspending, unless the presented key needs bcrypt (step 4): then finish with
     /// ``completeKeyCheck(_:)``.
     public func decide(_ request: AccessRequest) -> AccessStep {
+        decide(request, countingCacheMiss: true)
+    }
+
+    /// The verdict when ``decide(_:)`` reaches one without bcrypt (the same checks, counters and limiter
+    /// slots); `nil`, having changed nothing at all, when the presented key needs bcrypt: the caller then
+    /// hands the request to a path that may suspend, which asks ``decide(_:)`` afresh. For callers that
+    /// must never suspend (answers written on the connection's event loop).
+    public func decideWithoutKeyCheck(_ request: AccessRequest) -> AccessVerdict? {
+        switch decide(request, countingCacheMiss: false) {
+        case .decided(let verdict): verdict
+        case .needsKeyCheck: nil
+        }
+    }
+
+    private func decide(_ request: AccessRequest, countingCacheMiss: Bool) -> AccessStep {
         guard let key = request.apiKey else {
             if let ticket = request.ticket {
                 // Used up whatever follows: a refused request does not leave it for another try.
@@ -108,7 +123,7 @@ public final class AccessGate: Sendable {
         }
         guard let cached else {
             // 4. bcrypt.
-            metrics.cacheMisses.increment()
+            if countingCacheMiss { metrics.cacheMisses.increment() }
             return .needsKeyCheck(PendingKeyCheck(request: request, key: key))
         }
         if cached == .invalid {

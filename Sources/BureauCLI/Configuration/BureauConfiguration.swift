@@ -46,6 +46,7 @@ public struct BureauConfiguration: Sendable {
         server.requestHeadTimeoutSeconds = loaded.integer("http.request_head_timeout_seconds")
         server.maxConnectionsPerClient = loaded.integer("http.max_connections_per_client")
         server.shutdownGraceSeconds = loaded.integer("http.shutdown_grace_seconds")
+        server.synchronousReads = loaded.boolean("http.synchronous_reads")
         server.metricsEnabled = loaded.boolean("metrics.enabled")
         let metricsHost = loaded.string("metrics.host")
         server.metricsHost = metricsHost.isEmpty ? nil : metricsHost

@@ -70,6 +70,12 @@ extension ConfigurationKey {
             defaultValue: "10",
             summary: "on SIGTERM or SIGINT, wait this long for requests in progress before closing their connections"
         ),
+        .init(
+            name: "http.synchronous_reads",
+            kind: .boolean,
+            defaultValue: "false",
+            summary: "prototype: answer GET /api/desktops with a cached key on the event loop, past the router"
+        ),
         .init(name: "storage.data_dir", kind: .string, defaultValue: "./data", summary: "the data directory"),
         .init(
             name: "storage.fsync",

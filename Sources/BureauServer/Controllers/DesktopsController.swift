@@ -23,12 +23,21 @@ struct DesktopsController {
         let query = Query(uri: request.uri)
         let limit = try query.limit()
         let after = try query.string("cursor").map { try Cursor.decode($0, kind: Self.cursorKind) }
+        return JSONResponse.make(try Self.listing(operations, by: requester, after: after, limit: limit))
+    }
+
+    /// The page of `requester`'s desktops after `after`, as `GET /api/desktops` answers it (also answered on
+    /// the event loop by ``SynchronousReadHandler``).
+    static func listing(
+        _ operations: Operations,
+        by requester: Requester,
+        after: UInt64?,
+        limit: Int
+    ) throws -> ListRepresentation<DesktopRepresentation> {
         let page = try operations.desktops(by: requester, after: after, limit: limit)
-        return JSONResponse.make(
-            ListRepresentation(
-                data: page.items.map(DesktopRepresentation.init),
-                nextCursor: page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) }
-            )
+        return ListRepresentation(
+            data: page.items.map(DesktopRepresentation.init),
+            nextCursor: page.next.map { Cursor.encode(kind: Self.cursorKind, ordinal: $0) }
         )
     }
 

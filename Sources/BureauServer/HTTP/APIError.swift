@@ -2,6 +2,7 @@ import BureauStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// An error the API answers with: rendered as `application/problem+json` (RFC 9457) with a stable `code`.
 /// Nothing in it ever holds a key.
@@ -42,6 +43,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let (headers, body) = rendered()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The answer's fields (before `Content-Length`) and problem+json body: what ``response(from:context:)``
+    /// answers, also written directly by ``SynchronousReadHandler``.
+    func rendered() -> (headers: HTTPFields, body: ByteBuffer) {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         var writer = JSONWriter(capacity: 256)
@@ -63,7 +71,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
                 }
             }
         }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
+        return (headers, writer.buffer)
     }
 }
 

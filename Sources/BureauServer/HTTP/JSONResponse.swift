@@ -13,13 +13,18 @@ enum JSONResponse {
         // fields, so appending them never grows the storage.
         headers.reserveCapacity(headers.count + 4)
         headers.append(contentType)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body(value)))
+    }
+
+    /// `value`'s JSON text, as ``make(_:status:headers:)`` answers it.
+    static func body(_ value: some JSONRepresentable) -> ByteBuffer {
         var writer = JSONWriter()
         value.write(to: &writer)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
+        return writer.buffer
     }
 
     /// `Content-Type: application/json; charset=utf-8`, built (and its value checked) once, not per answer.
-    private static let contentType = HTTPField(name: .contentType, value: "application/json; charset=utf-8")
+    static let contentType = HTTPField(name: .contentType, value: "application/json; charset=utf-8")
 
     /// An empty `204 No Content`.
     static func noContent() -> Response {
@@ -66,12 +71,15 @@ struct Query {
     /// The request's parameters, parsed once (empty when the URI has no query).
     private let parameters: FlatDictionary<Substring, Substring>
 
+    /// A list's page size when the request names none.
+    static let defaultLimit = 50
+
     init(uri: URI) {
         parameters = uri.queryParameters
     }
 
     /// `?limit=`: an integer in 1...max, default `defaultValue`.
-    func limit(default defaultValue: Int = 50, max: Int = 100) throws -> Int {
+    func limit(default defaultValue: Int = Query.defaultLimit, max: Int = 100) throws -> Int {
         guard let raw = value("limit") else { return defaultValue }
         guard let value = Int(raw), (1...max).contains(value) else {
             throw APIError.invalidField("limit", "must be an integer from 1 to \(max)")

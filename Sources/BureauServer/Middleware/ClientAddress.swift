@@ -11,10 +11,16 @@ import NIOCore
 /// unspecified address.
 enum ClientAddress {
     static func of(_ request: Request, context: BureauRequestContext, resolver: ClientIPResolver) -> IPAddress {
-        let peer = context.remoteAddress.flatMap(IPAddress.init(socketAddress:)) ?? .unspecified
+        of(peer: context.remoteAddress, headers: request.headers, resolver: resolver)
+    }
+
+    /// The client of a request with `headers` from the socket peer `remoteAddress` (the one rule, shared by
+    /// the router's path and ``SynchronousReadHandler``).
+    static func of(peer remoteAddress: SocketAddress?, headers: HTTPFields, resolver: ClientIPResolver) -> IPAddress {
+        let peer = remoteAddress.flatMap(IPAddress.init(socketAddress:)) ?? .unspecified
         // Without trusted proxies no header is believed: skip collecting X-Forwarded-For at all.
         guard !resolver.trustedProxies.isEmpty else { return peer }
-        return resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor])
+        return resolver.clientAddress(peer: peer, forwardedFor: headers[values: .xForwardedFor])
     }
 }
 

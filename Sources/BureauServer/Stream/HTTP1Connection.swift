@@ -16,7 +16,8 @@ import ServiceLifecycle
 /// Each connection's pipeline: ``ClientConnectionHandler`` (the per-client cap, and the client's
 /// departure), ``RequestHeadTimeoutHandler`` (raw bytes), Hummingbird's HTTP decoder,
 /// ``RequestHeadObserver``, then the rest of Hummingbird's pipeline, whose connection-state handler
-/// closes a connection idle for `idleTimeout` (never one with a response in progress, such as a stream).
+/// closes a connection idle for `idleTimeout` (never one with a response in progress, such as a stream);
+/// with `http.synchronous_reads`, a ``SynchronousReadHandler`` after that one.
 struct HTTP1Connection: ServerChildChannel {
     /// What a connection's task works with: Hummingbird's channel, and the client's departure.
     struct Value: ServerChildChannelValue {
@@ -35,6 +36,8 @@ struct HTTP1Connection: ServerChildChannel {
 
     let base: HTTP1Channel
     let limits: ConnectionLimits
+    /// The reads answered on the event loop (`http.synchronous_reads`); `nil` when off.
+    var synchronousReads: SynchronousReads? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let departure = ClientDeparture()
@@ -53,6 +56,13 @@ struct HTTP1Connection: ServerChildChannel {
         return base.setup(channel: channel, logger: logger).assumeIsolated().flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try channel.pipeline.syncOperations.addHandler(RequestHeadObserver(timeout: headTimeout), position: .after(decoder))
+            if let synchronousReads {
+                let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
+                try channel.pipeline.syncOperations.addHandler(
+                    SynchronousReadHandler(reads: synchronousReads, logger: logger),
+                    position: .after(state)
+                )
+            }
             return Value(base: value, departure: departure)
         }.nonisolated()
     }
@@ -73,12 +83,14 @@ struct HTTP1Connection: ServerChildChannel {
         }
     }
 
-    /// The server builder for ``Application``: HTTP/1.1 with Hummingbird's defaults, within `limits`.
-    static func builder(limits: ConnectionLimits) -> HTTPServerBuilder {
+    /// The server builder for ``Application``: HTTP/1.1 with Hummingbird's defaults, within `limits`,
+    /// answering `synchronousReads` (when given) on the event loop.
+    static func builder(limits: ConnectionLimits, synchronousReads: SynchronousReads? = nil) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             HTTP1Connection(
                 base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: limits.idleTimeout)),
-                limits: limits
+                limits: limits,
+                synchronousReads: synchronousReads
             )
         }
     }
