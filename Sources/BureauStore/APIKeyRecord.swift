@@ -114,6 +114,12 @@ public struct APIKeyRecord: Hashable, Sendable, Codable {
     /// Not revoked and not expired at `now`: the key authenticates, shows in listings and counts toward the cap.
     public func isUsable(at now: Timestamp) -> Bool { isActive && !hasExpired(at: now) }
 
+    /// Calls `body` with the UTF-8 bytes of ``lookupID``, read in place (the key table compares them
+    /// without building a `String`).
+    func withLookupIDBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        packed.withUTF8(.lookupID, body)
+    }
+
     /// The masked form shown in listings, e.g. `lb_k_...9f3a`.
     public var preview: String { "lb_k_..." + lastFour }
 

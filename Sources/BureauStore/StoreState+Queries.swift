@@ -17,23 +17,43 @@ extension StoreState {
 
     /// The active key record with this public lookup id.
     public func activeKey(lookupID: String) -> APIKeyRecord? {
-        activeKeyIDsByLookup[lookupID].flatMap { apiKeys[$0] }
+        apiKeys.activeKey(lookupID: lookupID)
+    }
+
+    /// Whether a revoked key had this public lookup id (so a refused key's reason can be told: unknown or
+    /// revoked, for metrics).
+    public func isRevokedKey(lookupID: String) -> Bool {
+        apiKeys.hasRevokedKey(lookupID: lookupID)
+    }
+
+    /// The ids of the user's active keys, oldest first, expired ones included.
+    public func activeKeyIDs(of userID: UserID) -> [APIKeyID] {
+        userEntries[userID]?.keys.ids ?? []
+    }
+
+    /// How many active keys the user has, expired ones included.
+    public func activeKeyCount(of userID: UserID) -> Int {
+        userEntries[userID]?.keys.count ?? 0
     }
 
     /// The user's active keys, oldest first, expired ones included (see ``usableKeys(of:at:)``).
     public func activeKeys(of userID: UserID) -> [APIKeyRecord] {
-        (activeKeyIDsByUser[userID] ?? []).compactMap { apiKeys[$0] }
+        var keys: [APIKeyRecord] = []
+        userEntries[userID]?.keys.forEachID { id in if let key = apiKeys[id] { keys.append(key) } }
+        return keys
     }
 
     /// The user's keys that neither are revoked nor have expired at `now`, oldest first.
     public func usableKeys(of userID: UserID, at now: Timestamp) -> [APIKeyRecord] {
-        (activeKeyIDsByUser[userID] ?? []).compactMap { id in apiKeys[id].flatMap { $0.hasExpired(at: now) ? nil : $0 } }
+        var keys: [APIKeyRecord] = []
+        userEntries[userID]?.keys.forEachID { id in if let key = apiKeys[id], !key.hasExpired(at: now) { keys.append(key) } }
+        return keys
     }
 
     /// How many of the user's keys are usable at `now` (what the per-user cap counts).
     public func usableKeyCount(of userID: UserID, at now: Timestamp) -> Int {
         var count = 0
-        for id in activeKeyIDsByUser[userID] ?? [] where apiKeys[id]?.hasExpired(at: now) == false { count += 1 }
+        userEntries[userID]?.keys.forEachID { id in if apiKeys[id]?.hasExpired(at: now) == false { count += 1 } }
         return count
     }
 

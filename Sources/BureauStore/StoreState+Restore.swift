@@ -39,18 +39,16 @@ extension StoreState {
             }
         }
         self.apiKeys.reserveCapacity(apiKeys.count)
-        activeKeyIDsByLookup.reserveCapacity(apiKeys.count)
         for key in apiKeys {
             guard self.users[key.userID] != nil else { throw InconsistentState(reason: "key \(key.id) belongs to unknown user \(key.userID)") }
-            guard self.apiKeys.updateValue(key, forKey: key.id) == nil else { throw InconsistentState(reason: "key \(key.id) appears twice") }
+            guard self.apiKeys[key.id] == nil else { throw InconsistentState(reason: "key \(key.id) appears twice") }
             if key.isActive {
-                guard activeKeyIDsByLookup.updateValue(key.id, forKey: key.lookupID) == nil else {
+                guard self.apiKeys.activeKey(lookupID: key.lookupID) == nil else {
                     throw InconsistentState(reason: "key \(key.id) has a lookup id already in use")
                 }
-                activeKeyIDsByUser[key.userID, default: []].append(key.id)
-            } else {
-                revokedKeyLookupIDs.insert(key.lookupID)
+                userEntries[key.userID, default: UserEntry()].modifyKeys { $0.append(key.id) }
             }
+            self.apiKeys.updateValue(key, forKey: key.id)
         }
         self.desktops.reserveCapacity(desktops.count)
         desktopIDsByOwner.reserveCapacity(users.count)

@@ -7,14 +7,11 @@ public struct StoreState: Sendable, Equatable {
     public internal(set) var users: [UserID: User] = [:]
     public internal(set) var userIDsByEmail: [String: UserID] = [:]
 
-    /// Every key ever created, revoked ones included (they keep their `revokedAt`).
-    public internal(set) var apiKeys: [APIKeyID: APIKeyRecord] = [:]
-    /// Active keys only, by their public lookup id.
-    public internal(set) var activeKeyIDsByLookup: [String: APIKeyID] = [:]
-    /// Lookup ids of revoked keys (so a refused key's reason can be told: unknown or revoked, for metrics).
-    public internal(set) var revokedKeyLookupIDs: Set<String> = []
-    /// Active keys of each user, oldest first.
-    public internal(set) var activeKeyIDsByUser: [UserID: [APIKeyID]] = [:]
+    /// Every key ever created, revoked ones included (they keep their `revokedAt`), by id and by lookup id.
+    public internal(set) var apiKeys = APIKeyTable()
+    /// Each user's active keys (oldest first) and recent activity, for users that have either: one entry
+    /// per user (see ``UserEntry``).
+    var userEntries: [UserID: UserEntry] = [:]
     /// Requests per day and the latest client of each key that was used (``KeyUsageHistory``), revoked keys
     /// included.
     public internal(set) var keyUsage: [APIKeyID: KeyUsageHistory] = [:]
@@ -44,7 +41,7 @@ public struct StoreState: Sendable, Equatable {
 
     /// The recent activity of each user (at most ``activityCapacity`` events each), for stream resumes
     /// and the activity list. Rebuilt by replaying the log like everything else, and kept in snapshots.
-    public internal(set) var activity: [UserID: UserActivity] = [:]
+    public var activity: UserActivities { UserActivities(entries: userEntries, keys: apiKeys) }
     /// `stream.replay_events`: events kept per user (a setting, never persisted).
     public internal(set) var activityCapacity: Int = StoreState.defaultActivityCapacity
 
@@ -89,7 +86,7 @@ extension StoreState {
         case .apiKeyCreated(let key):
             guard users[key.userID] != nil else { throw fail("unknown user \(key.userID)") }
             guard apiKeys[key.id] == nil else { throw fail("key \(key.id) exists") }
-            guard activeKeyIDsByLookup[key.lookupID] == nil else { throw fail("lookup id in use") }
+            guard apiKeys.activeKey(lookupID: key.lookupID) == nil else { throw fail("lookup id in use") }
         case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             guard apiKeys[revocation.id]?.isActive == true else { throw fail("no active key \(revocation.id)") }
         case .apiKeyRolled(let roll):
@@ -97,7 +94,7 @@ extension StoreState {
             let successor = roll.successor
             guard successor.userID == key.userID, successor.isActive, !successor.isRolled else { throw fail("successor does not match") }
             guard apiKeys[successor.id] == nil else { throw fail("key \(successor.id) exists") }
-            guard activeKeyIDsByLookup[successor.lookupID] == nil else { throw fail("lookup id in use") }
+            guard apiKeys.activeKey(lookupID: successor.lookupID) == nil else { throw fail("lookup id in use") }
         case .apiKeysUsed(let uses):
             for use in uses where apiKeys[use.id] == nil { throw fail("unknown key \(use.id)") }
         case .apiKeysRevokedUnused(let revocation):
@@ -149,10 +146,7 @@ extension StoreState {
             userIDsByEmail[user.email] = user.id
         case .apiKeyCreated(let key):
             apiKeys[key.id] = key
-            if key.isActive {
-                activeKeyIDsByLookup[key.lookupID] = key.id
-                activeKeyIDsByUser[key.userID, default: []].append(key.id)
-            }
+            if key.isActive { userEntries[key.userID, default: UserEntry()].modifyKeys { $0.append(key.id) } }
         case .apiKeyRevoked(let revocation), .apiKeyLeaked(let revocation):
             revokeKeys([revocation.id], at: revocation.at)
         case .apiKeysRevokedUnused(let revocation):
@@ -162,8 +156,7 @@ extension StoreState {
             apiKeys[roll.id]?.isRolled = true
             let successor = roll.successor
             apiKeys[successor.id] = successor
-            activeKeyIDsByLookup[successor.lookupID] = successor.id
-            activeKeyIDsByUser[successor.userID, default: []].append(successor.id)
+            userEntries[successor.userID, default: UserEntry()].modifyKeys { $0.append(successor.id) }
         case .apiKeysUsed(let uses):
             for use in uses {
                 if !use.requests.isEmpty || use.client != nil {
@@ -204,26 +197,26 @@ extension StoreState {
         return events
     }
 
-    /// Revokes the keys `ids` and drops them from the indexes of active keys: each owner's list of active
-    /// keys is filtered once, however many of its keys go (a sweep of many keys of one user stays linear).
+    /// Revokes the keys `ids` and drops them from their owners' lists of active keys: each owner's list is
+    /// filtered once, however many of its keys go (a sweep of many keys of one user stays linear).
     private mutating func revokeKeys(_ ids: [APIKeyID], at time: Timestamp) {
         var revokedByUser: [UserID: Set<APIKeyID>] = [:]
         for id in ids {
             guard var key = apiKeys[id] else { continue }
             key.revokedAt = time
             apiKeys[key.id] = key
-            activeKeyIDsByLookup[key.lookupID] = nil
-            revokedKeyLookupIDs.insert(key.lookupID)
             revokedByUser[key.userID, default: []].insert(key.id)
         }
         for (userID, revoked) in revokedByUser {
-            if revoked.count == 1, let id = revoked.first {
-                activeKeyIDsByUser[userID]?.removeAll { $0 == id }
-            } else {
-                activeKeyIDsByUser[userID]?.removeAll { revoked.contains($0) }
+            userEntries[userID]?.modifyKeys { keys in
+                if revoked.count == 1, let id = revoked.first {
+                    keys.removeAll { $0 == id }
+                } else {
+                    keys.removeAll { revoked.contains($0) }
+                }
             }
-            // An emptied index entry is dropped, so a state rebuilt from records equals the live one.
-            if activeKeyIDsByUser[userID]?.isEmpty == true { activeKeyIDsByUser[userID] = nil }
+            // An emptied entry is dropped, so a state rebuilt from records equals the live one.
+            if userEntries[userID]?.isEmpty == true { userEntries[userID] = nil }
         }
     }
 }

@@ -94,7 +94,10 @@ struct CodecTests {
                     == state.tasks(of: user, desktopID: nil, status: nil, before: nil, limit: 100).items
             )
         }
-        #expect(decoded.activeKeyIDsByLookup == state.activeKeyIDsByLookup)
+        for key in state.apiKeys.values {
+            #expect(decoded.activeKey(lookupID: key.lookupID) == state.activeKey(lookupID: key.lookupID))
+            #expect(decoded.isRevokedKey(lookupID: key.lookupID) == state.isRevokedKey(lookupID: key.lookupID))
+        }
         #expect(decoded.taskIDsByDesktop == state.taskIDsByDesktop)
     }
 

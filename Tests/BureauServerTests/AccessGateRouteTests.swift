@@ -38,7 +38,7 @@ struct AccessGateRouteTests {
         let (_, key) = try await harness.account("ada@example.com")
         let failures: @Sendable () -> UInt64 = { harness.services.rateLimits.failedAuth.counters.failuresRecorded }
         // `{key}`: the key's own id, so the good key reaches the one-key route's answer.
-        let keyID = try #require(harness.store.read { $0.activeKeyIDsByLookup.values.first }).description
+        let keyID = try #require(harness.store.read { $0.apiKeys.values.first { $0.isActive }?.id }).description
         try await harness.application.test(.router) { client in
             for (method, template) in Self.routes {
                 let rest = template.replacingOccurrences(of: "{key}", with: keyID)

@@ -142,7 +142,7 @@ struct KeyUsageTests {
         fixture.store.read { state in
             #expect(adaKeys.allSatisfy { state.apiKeys[$0]?.isActive == false })
             #expect(state.apiKeys[bobKey]?.isActive == true)
-            #expect(state.activeKeyIDsByUser[ada.id] == nil)
+            #expect(state.activeKeyIDs(of: ada.id).isEmpty)
             let events = state.activity[ada.id]?.events.filter { $0.kind == .apiKeyRevokedUnused } ?? []
             // One event per key, as far as the user's recent activity holds them.
             #expect(events.count == min(adaKeys.count, state.activityCapacity))

@@ -187,7 +187,7 @@ public final class APIKeyVerifier: Sendable {
         let now = store.now()
         return store.read { state in
             if let key = state.activeKey(lookupID: lookupID) { return key.hasExpired(at: now) ? .expired : .wrongSecret }
-            return state.revokedKeyLookupIDs.contains(lookupID) ? .revoked : .unknown
+            return state.isRevokedKey(lookupID: lookupID) ? .revoked : .unknown
         }
     }
 

@@ -96,10 +96,15 @@ public struct StateRecords: Sendable, Equatable {
         var keys: [APIKeyRecord] = []
         keys.reserveCapacity(state.apiKeys.count)
         for userID in userIDs {
-            for id in state.activeKeyIDsByUser[userID] ?? [] { if let key = state.apiKeys[id] { keys.append(key) } }
+            keys += state.activeKeys(of: userID)
         }
         keys += state.apiKeys.values.filter { !$0.isActive }.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
-        apiKeys = Self.completed(keys, from: state.apiKeys, id: \.id) { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
+        apiKeys =
+            keys.count == state.apiKeys.count
+            ? keys
+            : Self.completed(keys, from: Dictionary(state.apiKeys.values.map { ($0.id, $0) }) { $1 }, id: \.id) {
+                UUIDOrder.less($0.id.uuid, $1.id.uuid)
+            }
 
         var desktops: [Desktop] = []
         desktops.reserveCapacity(state.desktops.count)
@@ -118,7 +123,7 @@ public struct StateRecords: Sendable, Equatable {
         idempotency = state.idempotency.values.sorted {
             $0.userID == $1.userID ? $0.key < $1.key : UUIDOrder.less($0.userID.uuid, $1.userID.uuid)
         }
-        activity = state.activity.keys.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
+        activity = state.activity.userIDs.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
             state.activity[userID].map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, events: Array($0.events)) }
         }
         sessions = state.sessions.values.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }

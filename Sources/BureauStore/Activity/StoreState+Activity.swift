@@ -51,25 +51,31 @@ extension StoreState {
     /// Adds `events` to their users' recent activity.
     mutating func record(_ events: [ActivityEvent]) {
         for event in events {
-            activity[event.userID, default: UserActivity()].append(event, capacity: activityCapacity)
+            let stored = StoredActivityEvent(event, keys: apiKeys)
+            let capacity = activityCapacity
+            userEntries[event.userID, default: UserEntry()].modifyActivity { $0.append(stored, capacity: capacity) }
         }
     }
 
     /// Keeps `capacity` events per user from now on, dropping the oldest beyond it at once.
     public mutating func setActivityCapacity(_ capacity: Int) {
         activityCapacity = max(capacity, 0)
-        for userID in activity.keys {
-            activity[userID]?.trim(to: activityCapacity)
-            activity[userID]?.releaseDropped()
+        let kept = activityCapacity
+        // By index, so the map is changed in place rather than copied for a loop over its keys.
+        var index = userEntries.startIndex
+        while index != userEntries.endIndex {
+            if userEntries.values[index].activity.holdsMore(than: kept) {
+                userEntries.values[index].modifyActivity { $0.trim(to: kept) }
+            }
+            userEntries.formIndex(after: &index)
         }
     }
 
     /// Restores one user's recent activity as a snapshot stored it (trimmed to the capacity).
     public mutating func restoreActivity(of userID: UserID, _ recent: UserActivity) {
-        var recent = recent
-        recent.trim(to: activityCapacity)
-        recent.releaseDropped()
-        activity[userID] = recent
+        let stored = recent.events.map { StoredActivityEvent($0, keys: apiKeys) }
+        let activity = CompactActivity(events: stored, droppedThrough: recent.droppedThrough, capacity: activityCapacity)
+        userEntries[userID, default: UserEntry()].modifyActivity { $0 = activity }
     }
 
     /// What a client of `userID` that last saw `lastSeen` (`nil`: nothing yet, a fresh stream) has missed.
@@ -79,23 +85,28 @@ extension StoreState {
     /// it is never replayed (a stream receives it live once it is durable).
     public func activityReplay(of userID: UserID, after lastSeen: ActivityEventID?, durableThrough: UInt64 = .max) -> ActivityReplay {
         guard let lastSeen else { return .events([]) }
-        let recent = activity[userID] ?? UserActivity()
+        let recent = userEntries[userID]?.activity ?? .absent
+        let events = recent.events
         let newestDurable =
-            recent.events.last { $0.id.sequence <= durableThrough }?.id
+            events.last { $0.sequence <= durableThrough }?.id
             ?? recent.droppedThrough.flatMap { $0.sequence <= durableThrough ? $0 : nil }
         // An id past the end of this history belongs to another one (a restored backup, say).
         if lastSeen.sequence > sequence { return .reset(through: newestDurable) }
         if let dropped = recent.droppedThrough, lastSeen < dropped { return .reset(through: newestDurable) }
-        return .events(recent.events.filter { $0.id > lastSeen && $0.id.sequence <= durableThrough })
+        var missed: [ActivityEvent] = []
+        for event in events where event.id > lastSeen && event.sequence <= durableThrough {
+            missed.append(event.event(of: userID, keys: apiKeys))
+        }
+        return .events(missed)
     }
 
     /// One page of the recent activity of `userID`, newest first: at most `limit` events older than
     /// `before` (all kept events when `nil`).
     public func activityPage(of userID: UserID, before: ActivityEventID?, limit: Int) -> [ActivityEvent] {
-        guard let events = activity[userID]?.events else { return [] }
+        guard let events = userEntries[userID]?.activity.events else { return [] }
         var page: [ActivityEvent] = []
         for event in events.reversed() where before.map({ event.id < $0 }) ?? true {
-            page.append(event)
+            page.append(event.event(of: userID, keys: apiKeys))
             if page.count == limit { break }
         }
         return page

@@ -1,66 +1,82 @@
-/// The most recent events of one user, oldest first, at most `capacity` of them: a ring that drops its
-/// oldest event when full and remembers the newest id it dropped, so a resume from before that point
-/// can be told that events are missing.
+/// The most recent events of one user, oldest first, and the newest id dropped to make room, so a resume
+/// from before that point can be told that events are missing.
+///
+/// What the state hands out and restores: the state itself stores a history in a compact form
+/// (``CompactActivity``, inside the user's ``UserEntry``) and builds this value when asked.
 public struct UserActivity: Sendable {
-    /// Backing store; the live events are `storage[start...]`.
-    private var storage: [ActivityEvent] = []
-    private var start = 0
+    private var storage: [ActivityEvent]
     /// The newest event that was dropped to make room, if any.
     public private(set) var droppedThrough: ActivityEventID?
+    /// Events held in memory by the stored form: the kept ones and any dropped ones not yet released.
+    private(set) var heldCount: Int
+    /// Events the stored form's buffer has room for (1 for a single event held inline).
+    private(set) var heldCapacity: Int
 
-    /// An empty ring, or one restored with `events` (oldest first) and the newest dropped id.
+    /// An empty history, or one restored with `events` (oldest first) and the newest dropped id.
     public init(events: [ActivityEvent] = [], droppedThrough: ActivityEventID? = nil) {
         self.storage = events
         self.droppedThrough = droppedThrough
+        heldCount = events.count
+        heldCapacity = events.capacity
+    }
+
+    /// The history `stored` holds for `userID`, key summaries read from `keys`.
+    init(_ stored: CompactActivity, of userID: UserID, keys: APIKeyTable) {
+        storage = stored.events.map { $0.event(of: userID, keys: keys) }
+        droppedThrough = stored.droppedThrough
+        heldCount = stored.heldCount
+        heldCapacity = stored.heldCapacity
     }
 
     /// The kept events, oldest first.
-    public var events: ArraySlice<ActivityEvent> { storage[start...] }
+    public var events: ArraySlice<ActivityEvent> { storage[...] }
 
     /// The newest id this user has had, kept or dropped.
     public var newestID: ActivityEventID? { storage.last?.id ?? droppedThrough }
-
-    /// Appends `event`, dropping the oldest events beyond `capacity`.
-    mutating func append(_ event: ActivityEvent, capacity: Int) {
-        storage.append(event)
-        trim(to: capacity)
-    }
-
-    /// Drops the oldest events beyond `capacity`.
-    mutating func trim(to capacity: Int) {
-        let excess = storage.count - start - max(capacity, 0)
-        if excess > 0 {
-            droppedThrough = storage[start + excess - 1].id
-            start += excess
-        }
-        // Compact once the dead prefix is as large as the live part (amortised O(1) per event, memory at
-        // most twice the capacity), or at once when nothing is kept. The live events move to a buffer of
-        // their own size: removing the prefix in place would keep the old buffer's whole capacity, so a
-        // history trimmed at start-up (a smaller `stream.replay_events`) would free nothing.
-        let live = storage.count - start
-        guard start > 0, start >= max(live, 32) || live == 0 else { return }
-        storage = live == 0 ? [] : Array(storage[start...])
-        start = 0
-    }
-
-    /// Moves the kept events to a buffer of their own size, releasing the dropped ones at once (restoring
-    /// and lowering the capacity do it: they may drop many events in one go).
-    mutating func releaseDropped() {
-        guard start > 0 else { return }
-        storage = Array(storage[start...])
-        start = 0
-    }
-
-    /// Events held in memory: the kept ones and any dropped ones not yet released.
-    var heldCount: Int { storage.count }
-
-    /// Events the backing buffer has room for.
-    var heldCapacity: Int { storage.capacity }
 }
 
 extension UserActivity: Equatable {
     public static func == (lhs: UserActivity, rhs: UserActivity) -> Bool {
         lhs.droppedThrough == rhs.droppedThrough && lhs.events.elementsEqual(rhs.events)
+    }
+}
+
+/// Every user's recent activity, read from a state: a view that builds a ``UserActivity`` when asked for one.
+/// A sequence of `(key: userID, value: history)` pairs, like the map it replaced.
+public struct UserActivities: Sendable, Sequence, Equatable {
+    let entries: [UserID: UserEntry]
+    let keys: APIKeyTable
+
+    /// The recent activity of `userID`, or `nil` when they never had an event.
+    public subscript(userID: UserID) -> UserActivity? {
+        guard let entry = entries[userID], entry.activity != .absent else { return nil }
+        return UserActivity(entry.activity, of: userID, keys: keys)
+    }
+
+    /// Each user's history, in no particular order.
+    public func makeIterator() -> some IteratorProtocol<(key: UserID, value: UserActivity)> {
+        var entries = entries.makeIterator()
+        let keys = keys
+        return AnyIterator<(key: UserID, value: UserActivity)> {
+            while let (userID, entry) = entries.next() {
+                if entry.activity != .absent { return (key: userID, value: UserActivity(entry.activity, of: userID, keys: keys)) }
+            }
+            return nil
+        }
+    }
+
+    /// Each user's history, in no particular order.
+    public var values: [UserActivity] { map(\.value) }
+
+    /// The same users with the same histories.
+    public static func == (lhs: UserActivities, rhs: UserActivities) -> Bool {
+        let users = lhs.userIDs
+        return users.count == rhs.userIDs.count && users.allSatisfy { lhs[$0] == rhs[$0] }
+    }
+
+    /// The users that have a history, in no particular order.
+    public var userIDs: [UserID] {
+        entries.compactMap { $0.value.activity == .absent ? nil : $0.key }
     }
 }
 

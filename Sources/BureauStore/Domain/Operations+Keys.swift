@@ -168,8 +168,9 @@ extension Operations {
         while true {
             let batch = try await store.commit { state, _, now -> (Mutation?, Int) in
                 var ids: [APIKeyID] = []
-                for id in state.activeKeyIDsByLookup.values {
-                    guard let key = state.apiKeys[id], key.isUsable(at: now), policy.isUnused(key, lastUsed: keyLastUsed(key), at: now) else {
+                for key in state.apiKeys.values where key.isActive {
+                    let id = key.id
+                    guard key.isUsable(at: now), policy.isUnused(key, lastUsed: keyLastUsed(key), at: now) else {
                         continue
                     }
                     ids.append(id)
@@ -252,7 +253,7 @@ extension Operations {
         let cap = policy.maxKeysPerUser
         // Usable keys are a subset of the active ones: below the cap in active keys, no key need be looked
         // at (a user with many keys would otherwise pay for all of them on each creation).
-        if (state.activeKeyIDsByUser[userID]?.count ?? 0) < cap { return }
+        if state.activeKeyCount(of: userID) < cap { return }
         guard state.usableKeyCount(of: userID, at: now) < cap else {
             throw StoreError.conflict(
                 code: "api_key_limit_reached",
