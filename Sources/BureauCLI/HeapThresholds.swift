@@ -36,4 +36,22 @@ enum HeapThresholds {
         return false
         #endif
     }
+
+    /// Returns to the system every free page the heaps hold (`malloc_trim(0)`); called once, after recovery,
+    /// which frees what it decoded the snapshot and the log into while the state's own blocks are allocated
+    /// among them: the thresholds above release only free space at a heap's top, so that space stayed
+    /// resident (measured: about 16 MB, 160 bytes per key, after loading 100,000 users with a key each).
+    /// Returns `false` where the C library does not offer it.
+    @discardableResult
+    static func trim() -> Bool {
+        #if canImport(Glibc)
+        // Declared in <malloc.h> too, so looked up by name like `mallopt`.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return false }
+        let mallocTrim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        _ = mallocTrim(0)
+        return true
+        #else
+        return false
+        #endif
+    }
 }

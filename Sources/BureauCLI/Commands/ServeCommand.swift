@@ -54,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         let directory = try DataDirectory(path: configuration.dataDirectory)
         let recovered = try Recovery.recover(directory, activityCapacity: configuration.replayEvents, logger: storageLogger)
         let recoveryDuration = ContinuousClock.now - recoveryStarted
+        HeapThresholds.trim()
         logger.info(
             "recovered the data directory",
             metadata: [
