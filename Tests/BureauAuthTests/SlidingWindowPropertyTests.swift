@@ -3,21 +3,6 @@ import Testing
 
 @testable import BureauAuth
 
-/// A small seeded generator, so a failing case can be replayed from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-}
-
 @Suite("Sliding-window limiter against a brute-force model")
 struct SlidingWindowPropertyTests {
     /// The model: every success of every key, answered by counting those with `now - s < window`.

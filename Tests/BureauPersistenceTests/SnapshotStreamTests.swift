@@ -1,5 +1,6 @@
 import BureauPersistence
 import BureauStore
+import BureauTestSupport
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ struct SnapshotStreamTests {
     /// Three users with a desktop each and `tasks` tasks of random content (16 to 600 bytes, so that little
     /// compresses away), some of them finished with a result: a body and a compressed body of many chunks.
     static func largeState(tasks: Int) throws -> StoreState {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         var mutations: [Mutation] = []
         for user in UInt64(1)...3 {
             mutations.append(.userCreated(Sample.user(user)))

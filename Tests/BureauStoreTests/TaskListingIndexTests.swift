@@ -1,3 +1,4 @@
+import BureauTestSupport
 import Testing
 
 @testable import BureauStore
