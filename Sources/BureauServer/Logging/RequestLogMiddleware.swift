@@ -44,14 +44,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             duration: duration,
             client: client
         )
-        if let principal {
-            record.userID = principal.userID
-            record.authMethod =
-                switch principal.credential {
-                case .apiKey(_): "api_key"
-                case .session(_): "session"
-                }
-        }
+        record.attribute(to: principal)
         log.record(record, logger: context.logger)
     }
 }

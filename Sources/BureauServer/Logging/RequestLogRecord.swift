@@ -47,6 +47,17 @@ public struct RequestLogRecord: Sendable {
         self.client = client
     }
 
+    /// Names the user `principal` acted for and how it authenticated (nothing when it did not).
+    public mutating func attribute(to principal: Principal?) {
+        guard let principal else { return }
+        userID = principal.userID
+        authMethod =
+            switch principal.credential {
+            case .apiKey(_): "api_key"
+            case .session(_): "session"
+            }
+    }
+
     /// The duration in milliseconds, with one decimal.
     public var durationMilliseconds: Double {
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15

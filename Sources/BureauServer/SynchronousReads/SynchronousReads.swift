@@ -128,14 +128,7 @@ final class SynchronousReads: Sendable {
                 duration: duration,
                 client: client
             )
-            if let principal {
-                record.userID = principal.userID
-                record.authMethod =
-                    switch principal.credential {
-                    case .apiKey(_): "api_key"
-                    case .session(_): "session"
-                    }
-            }
+            record.attribute(to: principal)
             var logger = logger
             logger[metadataKey: "hb.request.id"] = .string(requestID)
             requestLog.record(record, logger: logger)
