@@ -268,14 +268,18 @@ struct JSONParser: ~Copyable {
     }
 
     /// A number by JSON's grammar (no `+`, no leading zeros, no bare `.`, no `Infinity` or `NaN`), which
-    /// must be finite as a `Double`.
+    /// must be finite as a `Double`, and not zero unless written as zero.
     private mutating func number() throws(Failure) -> Double {
         let start = position
+        // Whether the digits before the exponent are other than zeros: such a number that a double rounds to
+        // zero (`1e-400`) is out of range, as one that it rounds to infinity is.
+        var nonZero = false
         if current == UInt8(ascii: "-") { position += 1 }
         switch current ?? 0 {
         case UInt8(ascii: "0"):
             position += 1
         case UInt8(ascii: "1")...UInt8(ascii: "9"):
+            nonZero = true
             skipDigits()
         default:
             throw fail("invalid number")
@@ -283,7 +287,9 @@ struct JSONParser: ~Copyable {
         if current == UInt8(ascii: ".") {
             position += 1
             guard current.map(Self.isDigit) == true else { throw fail("invalid number") }
+            let fraction = position
             skipDigits()
+            if bytes[fraction..<position].contains(where: { $0 != UInt8(ascii: "0") }) { nonZero = true }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
@@ -292,7 +298,7 @@ struct JSONParser: ~Copyable {
             skipDigits()
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
+        guard let value = Double(text), value.isFinite, value != 0 || !nonZero else {
             position = start
             throw fail("the number is out of range")
         }
