@@ -90,12 +90,14 @@ struct SSEConnection {
 enum SSEClient {
     /// Connects to `127.0.0.1:port`, sends `GET path` with `headers`, waits for the response head and runs
     /// `body` on the connection; the connection is closed when `body` returns, or after `timeout`, so a
-    /// missing event fails the test instead of hanging it. `receiveBuffer` sets the socket's receive buffer.
+    /// missing event fails the test instead of hanging it (generous: the whole test run shares two cores, and
+    /// a loaded machine once took more than 10 s over one test's ten heartbeats). `receiveBuffer` sets the
+    /// socket's receive buffer.
     static func open<Result: Sendable>(
         port: Int,
         _ path: String,
         headers: [(String, String)] = [],
-        timeout: Duration = .seconds(10),
+        timeout: Duration = .seconds(60),
         receiveBuffer: Int? = nil,
         _ body: (inout SSEConnection) async throws -> Result
     ) async throws -> Result {
