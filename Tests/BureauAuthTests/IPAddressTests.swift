@@ -29,6 +29,18 @@ struct IPAddressTests {
         #expect(IPAddress(canonical) == address)
     }
 
+    @Test("every IPv4 address prints as its four octets in decimal, whatever their widths")
+    func v4Text() {
+        var values: [UInt32] = [0, 1, 9, 10, 99, 100, 255, 256, 0x0A00_0001, 0x7F00_0001, 0xC0A8_6401, 0xFFFF_FFFF, 0x6464_6464, 0x0909_0909]
+        var generator = SystemRandomNumberGenerator()
+        values += (0..<2_000).map { _ in UInt32.random(in: .min ... .max, using: &generator) }
+        for value in values {
+            let expected = [24, 16, 8, 0].map { String((value >> UInt32($0)) & 0xFF) }.joined(separator: ".")
+            #expect(IPAddress.v4(value).description == expected)
+            #expect(IPAddress(expected) == .v4(value))
+        }
+    }
+
     @Test(
         "anything else is refused",
         arguments: [

@@ -68,6 +68,26 @@ struct LineLogHandlerTests {
         #expect(line.dropLast().allSatisfy { !$0.isNewline } && !line.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     }
 
+    @Test("the request id, kept apart from the other metadata, reads and writes like any other key")
+    func requestIDKeptApart() throws {
+        let lines = Lines()
+        var handler = LineLogHandler(label: "bureau.test", level: .info) { lines.write($0) }
+        handler.metadata = ["hb.request.id": "r-1", "a": "1"]
+        #expect(handler.metadata == ["hb.request.id": "r-1", "a": "1"])
+        #expect(handler[metadataKey: "hb.request.id"] == "r-1" && handler[metadataKey: "a"] == "1")
+        handler[metadataKey: "hb.request.id"] = "r-2"
+        #expect(handler.metadata == ["hb.request.id": "r-2", "a": "1"])
+        handler[metadataKey: "hb.request.id"] = nil
+        #expect(handler.metadata == ["a": "1"] && handler[metadataKey: "hb.request.id"] == nil)
+        handler.metadata = [:]
+        #expect(handler.metadata.isEmpty)
+        var logger = Logger(label: "bureau.test") { _ in handler }
+        logger[metadataKey: "hb.request.id"] = "r-3"
+        logger.info("hello", metadata: ["b": "2"])
+        let line = try #require(lines.all.first)
+        #expect(line.hasSuffix(" info bureau.test: b=2 hb.request.id=r-3 [BureauCLITests] hello\n"), "\(line)")
+    }
+
     @Test("setting metadata writes nothing; a logger without metadata writes no separator")
     func metadataOnlyWhenLogged() throws {
         let lines = Lines()

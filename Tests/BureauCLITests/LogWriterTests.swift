@@ -92,6 +92,39 @@ struct LogWriterTests {
         }
     }
 
+    @Test("the text line's duration reads as the record's milliseconds with one decimal, for any duration")
+    func requestTextDurations() {
+        var durations: [Duration] = [
+            .zero, .nanoseconds(1), .nanoseconds(49_999), .nanoseconds(50_000), .microseconds(99), .microseconds(950),
+            .microseconds(1_050), .milliseconds(9), .milliseconds(10), .seconds(1), .seconds(59), .seconds(86_400 * 400),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        durations += (0..<1_000).map { _ in .nanoseconds(Int64.random(in: 0...120_000_000_000, using: &generator)) }
+        for duration in durations {
+            let record = RequestLogRecord(requestID: "r", method: "GET", target: "/", route: nil, status: 200, duration: duration)
+            let line = LineLogHandler.requestLine(record, time: Self.time, level: .info, label: "bureau")
+            #expect(line.contains(" duration_ms=\(record.durationMilliseconds) "), "\(duration): \(line)")
+            let general = LineLogHandler.line(
+                time: Self.time,
+                level: .info,
+                label: "bureau",
+                metadata: record.metadata,
+                source: "BureauServer",
+                message: "request"
+            )
+            #expect(line == general)
+        }
+    }
+
+    @Test("the writer formats a second's time once and writes each line's own second")
+    func timeTextPerSecond() {
+        var times = WallTime.LocalText()
+        for seconds in [1_790_000_000, 1_790_000_000, 1_790_000_001, 1_789_999_999, 1_790_000_001] {
+            let time = WallTime(seconds: seconds, nanoseconds: 5)
+            #expect(String(decoding: times.of(time), as: UTF8.self) == time.local)
+        }
+    }
+
     @Test("a request without credentials or route leaves those fields out")
     func anonymousRequest() throws {
         let record = RequestLogRecord(requestID: "r", method: "GET", target: "/nowhere", route: nil, status: 404, duration: .zero)

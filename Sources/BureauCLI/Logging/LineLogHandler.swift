@@ -20,8 +20,30 @@ import Darwin
 /// percent of the server's time; here setting an item only stores it.
 struct LineLogHandler: LogHandler {
     var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    /// The metadata but for the request id.
+    private var otherMetadata: Logger.Metadata = [:]
+    /// `hb.request.id`, kept apart: the framework sets it on every request's logger and the server sets it
+    /// again (``requestIDKey``); in the dictionary, each set copied the metadata the logger shares with the
+    /// server's, on every request.
+    private var requestID: Logger.Metadata.Value?
+
+    /// The metadata key of a request's id.
+    static let requestIDKey = "hb.request.id"
+
+    var metadata: Logger.Metadata {
+        get {
+            guard let requestID else { return otherMetadata }
+            var metadata = otherMetadata
+            metadata[Self.requestIDKey] = requestID
+            return metadata
+        }
+        set {
+            var newValue = newValue
+            requestID = newValue.removeValue(forKey: Self.requestIDKey)
+            otherMetadata = newValue
+        }
+    }
     private let label: String
     /// `text` (this layout) or `json` (``JSONLogLine``).
     private let format: LogFormat
@@ -52,8 +74,14 @@ struct LineLogHandler: LogHandler {
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { key == Self.requestIDKey ? requestID : otherMetadata[key] }
+        set {
+            if key == Self.requestIDKey {
+                requestID = newValue
+            } else {
+                otherMetadata[key] = newValue
+            }
+        }
     }
 
     func log(event: LogEvent) {
@@ -86,27 +114,92 @@ struct LineLogHandler: LogHandler {
 
     /// The text line of a request's record: the line ``line(time:level:label:metadata:source:message:)``
     /// makes of `record.metadata`, written field by field in the keys' order without building and sorting
-    /// the dictionary (the writer thread formats one per request).
+    /// the dictionary.
     static func requestLine(_ record: RequestLogRecord, time: WallTime, level: Logger.Level, label: String) -> String {
-        var line = "\(time.local) \(level) \(label):"
-        line.reserveCapacity(line.utf8.count + 192 + record.target.utf8.count)
-        func field(_ key: StaticString, _ value: String) {
-            line += " "
-            line += key.description
-            line += "="
-            line += TerminalText.escaped(value)
+        var bytes: [UInt8] = []
+        appendRequestLine(record, time: Array(time.local.utf8), level: level, label: label, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``requestLine(_:time:level:label:)``'s line to `bytes`, with `time` already formatted as
+    /// ``WallTime/local`` (the writer thread formats each second once, and one line per request): bytes
+    /// written straight into the batch, without a `String` per line or per value.
+    static func appendRequestLine(_ record: RequestLogRecord, time: [UInt8], level: Logger.Level, label: String, to bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + time.count + 224 + record.target.utf8.count)
+        bytes.append(contentsOf: time)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: level.rawValue.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: label.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        func key(_ name: StaticString) {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            bytes.append(UInt8(ascii: "="))
+        }
+        func field(_ name: StaticString, _ value: String) {
+            key(name)
+            appendEscaped(value, to: &bytes)
         }
         if let authMethod = record.authMethod { field("auth_method", authMethod) }
         if let client = record.client { field("client", client.description) }
-        field("duration_ms", String(record.durationMilliseconds))
+        key("duration_ms")
+        if let tenths = record.durationTenthsOfMilliseconds {
+            appendDecimal(tenths / 10, to: &bytes)
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(UInt8(ascii: "0") + UInt8(tenths % 10))
+        } else {
+            bytes.append(contentsOf: String(record.durationMilliseconds).utf8)
+        }
         field("hb.request.id", record.requestID)
         field("hb.request.method", record.method)
         field("hb.request.uri", record.target)
-        field("hb.response.status", String(record.status))
+        key("hb.response.status")
+        if record.status >= 0 {
+            appendDecimal(record.status, to: &bytes)
+        } else {
+            bytes.append(contentsOf: String(record.status).utf8)
+        }
         if let route = record.route { field("route", route) }
-        if let userID = record.userID { field("user_id", userID.description) }
-        line += " [BureauServer] request\n"
-        return line
+        if let userID = record.userID {
+            key("user_id")
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: UserID.canonicalWidth))
+            bytes.withUnsafeMutableBufferPointer { userID.writeCanonical(into: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+        }
+        bytes.append(contentsOf: " [BureauServer] request\n".utf8)
+    }
+
+    /// Appends `value` as ``TerminalText/escaped(_:)`` writes it: as it is when it is printable ASCII without
+    /// a backslash (nearly every value: ids, methods, routes, addresses), else through the escaping.
+    private static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
+        let plain =
+            value.utf8.withContiguousStorageIfAvailable { text -> Bool in
+                for byte in text where byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\\") { return false }
+                bytes.append(contentsOf: text)
+                return true
+            } ?? false
+        if !plain { bytes.append(contentsOf: TerminalText.escaped(value).utf8) }
+    }
+
+    /// Appends the decimal digits of `value` (not negative).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var remaining = value
+            var position = buffer.count
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            } while remaining > 0
+            bytes.append(contentsOf: buffer[position...])
+        }
     }
 
     /// One line of the text format, ending in a line feed.

@@ -40,6 +40,21 @@ struct WallTime: Sendable {
     /// Local time as `2026-11-22T17:30:00+0000` (the text format's, as swift-log's stream handler writes it).
     var local: String { Self.format(seconds, "%Y-%m-%dT%H:%M:%S%z", utc: false) }
 
+    /// ``local``'s text, formatted once per second: a thread writing many lines a second keeps one.
+    struct LocalText {
+        private var second = Int.min
+        private var text: [UInt8] = []
+
+        /// ``local`` of `time`, as bytes.
+        mutating func of(_ time: WallTime) -> [UInt8] {
+            if time.seconds != second {
+                text = Array(time.local.utf8)
+                second = time.seconds
+            }
+            return text
+        }
+    }
+
     /// UTC with milliseconds, `2026-11-22T17:30:00.123Z` (the JSON format's, as the API writes times).
     var rfc3339: String {
         let milliseconds = nanoseconds / 1_000_000
@@ -134,7 +149,8 @@ public final class LogWriter: Sendable {
         case .dropped: break
         case .writeNow:
             var bytes: [UInt8] = []
-            append(entry, to: &bytes)
+            var times = WallTime.LocalText()
+            append(entry, to: &bytes, times: &times)
             output(bytes)
         }
     }
@@ -152,6 +168,7 @@ public final class LogWriter: Sendable {
     }
 
     private func run() {
+        var times = WallTime.LocalText()
         while true {
             wake.wait()
             while true {
@@ -179,8 +196,8 @@ public final class LogWriter: Sendable {
                 }
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(batch.count * 200)
-                for entry in batch { append(entry, to: &bytes) }
-                if dropped > 0 { append(droppedNotice(dropped), to: &bytes) }
+                for entry in batch { append(entry, to: &bytes, times: &times) }
+                if dropped > 0 { append(droppedNotice(dropped), to: &bytes, times: &times) }
                 output(bytes)
                 // Let the next entries gather; a close or a half-full queue cuts the wait short.
                 _ = wake.wait(timeout: .now() + Self.linger)
@@ -200,17 +217,16 @@ public final class LogWriter: Sendable {
         }
     }
 
-    private func append(_ entry: LogEntry, to bytes: inout [UInt8]) {
+    /// Appends `entry`'s line to `bytes`; `times` keeps the text format's time of the current second.
+    private func append(_ entry: LogEntry, to bytes: inout [UInt8], times: inout WallTime.LocalText) {
         switch entry {
         case .line(let line):
             bytes.append(contentsOf: line.utf8)
         case .request(let record, let label, let level, let time):
-            let line =
-                switch format {
-                case .text: LineLogHandler.requestLine(record, time: time, level: level, label: label)
-                case .json: JSONLogLine.request(record, time: time, level: level, label: label)
-                }
-            bytes.append(contentsOf: line.utf8)
+            switch format {
+            case .text: LineLogHandler.appendRequestLine(record, time: times.of(time), level: level, label: label, to: &bytes)
+            case .json: bytes.append(contentsOf: JSONLogLine.request(record, time: time, level: level, label: label).utf8)
+            }
         }
     }
 

@@ -60,8 +60,20 @@ public struct RequestLogRecord: Sendable {
 
     /// The duration in milliseconds, with one decimal.
     public var durationMilliseconds: Double {
+        tenthsOfMilliseconds / 10
+    }
+
+    /// ``durationMilliseconds`` times ten, as an integer (what the text log writes as `<n / 10>.<n % 10>`,
+    /// the same text `String(durationMilliseconds)` gives), or `nil` beyond the integers a `Double` holds exactly.
+    public var durationTenthsOfMilliseconds: Int? {
+        let tenths = tenthsOfMilliseconds
+        guard tenths >= 0, tenths < 9_007_199_254_740_992 else { return nil }
+        return Int(tenths)
+    }
+
+    private var tenthsOfMilliseconds: Double {
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        return (milliseconds * 10).rounded() / 10
+        return (milliseconds * 10).rounded()
     }
 
     /// The record as log metadata (the names every format uses).
