@@ -22,9 +22,16 @@ public final class ServerMetrics: Sendable {
         var status: Int
     }
 
-    private struct Series {
-        var requests: CoreMetrics.Counter
-        var duration: CoreMetrics.Timer
+    /// The instruments of one route template, method and status.
+    struct Series: Sendable {
+        fileprivate var requests: CoreMetrics.Counter
+        fileprivate var duration: CoreMetrics.Timer
+
+        /// Counts one request that took `duration`.
+        func record(_ duration: Duration) {
+            requests.increment()
+            self.duration.recordNanoseconds(duration.nanoseconds)
+        }
     }
 
     private let series = Mutex<[SeriesKey: Series]>([:])
@@ -48,10 +55,16 @@ public final class ServerMetrics: Sendable {
 
     /// Counts one request and records its duration, by route template, method and status.
     public func recordRequest(route: String?, method: String, status: Int, duration: Duration) {
+        series(route: route, method: method, status: status).record(duration)
+    }
+
+    /// The instruments ``recordRequest(route:method:status:duration:)`` counts such a request in: a caller
+    /// that answers one kind of request again and again keeps them, and skips the lookup.
+    func series(route: String?, method: String, status: Int) -> Series {
         // A request no route matched has no template (the router may name its fallback): one label for all.
-        let template = route.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
+        let template = route.flatMap { $0.utf8.first == UInt8(ascii: "/") ? $0 : nil } ?? "unmatched"
         let key = SeriesKey(route: template, method: Self.methods.contains(method) ? method : "OTHER", status: status)
-        let found = series.withLock { series in
+        return series.withLock { series in
             if let existing = series[key] { return existing }
             let dimensions = [("route", key.route), ("method", key.method)]
             let made = Series(
@@ -65,8 +78,6 @@ public final class ServerMetrics: Sendable {
             series[key] = made
             return made
         }
-        found.requests.increment()
-        found.duration.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Runs `collect` before every scrape (to set gauges and counters from figures kept elsewhere).

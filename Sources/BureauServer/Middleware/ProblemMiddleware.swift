@@ -95,6 +95,24 @@ final class RequestIDGenerator: Sendable {
     }
 
     func next() -> String {
-        prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 16)
+        Self.text(prefix: prefix, counter.add(1, ordering: .relaxed).newValue)
+    }
+
+    /// `prefix` then `value` in lowercase hexadecimal, as `prefix + String(value, radix: 16)` (written into
+    /// one string: this runs for every request).
+    static func text(prefix: String, _ value: UInt64) -> String {
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            let digits = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+            return String(unsafeUninitializedCapacity: head.count + digits) { out in
+                var position = out.initialize(fromContentsOf: head)
+                let hex: StaticString = "0123456789abcdef"
+                for index in (0..<digits).reversed() {
+                    out[position] = hex.utf8Start[Int((value >> UInt64(4 * index)) & 0xF)]
+                    position += 1
+                }
+                return position
+            }
+        }
     }
 }

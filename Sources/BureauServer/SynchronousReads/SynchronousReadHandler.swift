@@ -22,6 +22,8 @@ final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let reads: SynchronousReads
     private let logger: Logger
+    /// Whether requests are logged through `logger` (its level does not change while the server runs).
+    private let logged: Bool
     /// Requests passed on to the router whose answer has not ended yet.
     private var routedUnanswered = 0
     /// A qualifying head, held until its request ends.
@@ -36,6 +38,7 @@ final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandle
     init(reads: SynchronousReads, logger: Logger) {
         self.reads = reads
         self.logger = logger
+        self.logged = reads.requestLog.isEnabled(for: logger)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,7 +61,7 @@ final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandle
                 return
             }
             held = nil
-            guard let answer = reads.answer(head, peer: context.channel.remoteAddress, logger: logger) else {
+            guard let answer = reads.answer(head, peer: context.channel.remoteAddress, logger: logger, logged: logged) else {
                 passOn(head, context: context)
                 context.fireChannelRead(data)
                 return

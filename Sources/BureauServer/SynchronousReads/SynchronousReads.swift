@@ -32,6 +32,8 @@ final class SynchronousReads: Sendable {
     /// The `Date` field's text, as the framework writes it.
     let dates = HTTPDateText()
     private let answers = Atomic<Int>(0)
+    /// The metrics of this route's `200`, looked up once.
+    private let answeredSeries: ServerMetrics.Series
 
     /// Reads judged by `gate`, served from `operations`, counted in `metrics` and logged to `requestLog`.
     init(gate: AccessGate, operations: Operations, requestLog: any RequestLog, metrics: ServerMetrics) {
@@ -40,6 +42,7 @@ final class SynchronousReads: Sendable {
         self.requestLog = requestLog
         self.metrics = metrics
         policyField = HTTPField(name: .rateLimitPolicy, value: gate.limits.fields.policy)
+        answeredSeries = metrics.series(route: Self.desktopsRoute, method: HTTPRequest.Method.get.rawValue, status: 200)
     }
 
     /// How many requests were answered here (not handed to the router) since start.
@@ -64,9 +67,10 @@ final class SynchronousReads: Sendable {
     }
 
     /// The answer to an accepted request from the socket peer `peer`, with its effects (limiter, key use,
-    /// metrics, request log through `logger`), or `nil`, having done nothing, when the request must go to the
-    /// router after all (its key needs bcrypt, or it presents none).
-    func answer(_ head: HTTPRequest, peer: SocketAddress?, logger: Logger) -> (head: HTTPResponse, body: ByteBuffer)? {
+    /// metrics, request log through `logger` when `logged`: ``RequestLog/isEnabled(for:)`` of that logger,
+    /// asked once per connection), or `nil`, having done nothing, when the request must go to the router after
+    /// all (its key needs bcrypt, or it presents none).
+    func answer(_ head: HTTPRequest, peer: SocketAddress?, logger: Logger, logged: Bool) -> (head: HTTPResponse, body: ByteBuffer)? {
         let start = ContinuousClock.now
         guard let key = APIKeyAuthentication.presentedKey(in: head.headerFields) else { return nil }
         let client = ClientAddress.of(peer: peer, headers: head.headerFields, resolver: gate.limits.resolver)
@@ -92,9 +96,9 @@ final class SynchronousReads: Sendable {
                 // In the order the router's path adds them: the controller, the framework's length, then the
                 // access middleware's rate-limit fields.
                 var headers = HTTPFields()
-                headers.reserveCapacity(6)
+                headers.reserveCapacity(7)
                 headers.append(JSONResponse.contentType)
-                headers[.contentLength] = String(body.readableBytes)
+                headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
                 if let rateLimit {
                     headers.append(policyField)
                     headers.append(HTTPField(name: .rateLimit, value: rateLimit))
@@ -112,13 +116,17 @@ final class SynchronousReads: Sendable {
                 )
             }
         }
-        // What the problem middleware and the framework add to every answer.
-        answer.headers[.requestID] = requestID
-        answer.headers[.date] = dates.now()
+        // What the problem middleware and the framework add to every answer (neither field is there yet).
+        answer.headers.append(HTTPField(name: .requestID, value: requestID))
+        answer.headers.append(HTTPField(name: .date, value: dates.now()))
 
         let duration = ContinuousClock.now - start
-        metrics.recordRequest(route: Self.desktopsRoute, method: head.method.rawValue, status: answer.status.code, duration: duration)
-        if requestLog.isEnabled(for: logger) {
+        if answer.status == .ok {
+            answeredSeries.record(duration)
+        } else {
+            metrics.recordRequest(route: Self.desktopsRoute, method: head.method.rawValue, status: answer.status.code, duration: duration)
+        }
+        if logged {
             var record = RequestLogRecord(
                 requestID: requestID,
                 method: head.method.rawValue,
@@ -129,8 +137,7 @@ final class SynchronousReads: Sendable {
                 client: client
             )
             record.attribute(to: principal)
-            var logger = logger
-            logger[metadataKey: "hb.request.id"] = .string(requestID)
+            // The record names its request id itself (no copy of the logger with it set).
             requestLog.record(record, logger: logger)
         }
         answers.add(1, ordering: .relaxed)
