@@ -62,7 +62,8 @@ bench: bench-build
 bench-build: release
 	$(SWIFT) build -c release --static-swift-stdlib --product BureauBenchmarks -Xlinker --strip-debug
 
-## bench-floor: nginx, a bare SwiftNIO server, a bare Hummingbird route and Bureau at 64 and 1,024 connections,
+## bench-floor: nginx, a bare SwiftNIO server, a bare Hummingbird route and Bureau (its authenticated route by default
+## and through the router) at 64 and 1,024 connections,
 ## interleaved (needs wrk, nginx)
 bench-floor: bench-build
 	bash scripts/bench-floor.sh

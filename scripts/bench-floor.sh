@@ -14,8 +14,9 @@
 # env: ROUNDS=5, DURATION=8 (seconds per wrk run), CONNECTIONS="64 1024", PIN=1 (every server on the first
 #      CPU, wrk on the second), BIN=.build/release/bureau, BENCH_CLIENT=.build/release/BureauBenchmarks,
 #      NGINX=<nginx binary> (default: nginx on PATH, else /usr/sbin/nginx as Debian installs it),
-#      SYNC_READS=1 (a second Bureau process with `--http-synchronous-reads true`, measured on the same route
-#      as one more server: the prototype of BENCHMARKS.md's "Seventh session"), SYNC_BIN (its binary; default BIN).
+#      ROUTER_BIN (the binary of the second Bureau process, default BIN: the same settings but
+#      `--http-synchronous-reads false`, the authenticated route answered through the router, measured as one
+#      more server; the default, `true`, answers it on the event loop: BENCHMARKS.md's "Seventh session").
 # Needs wrk, curl, python3 (to find a free port for nginx) and nginx. Release builds only: `make bench-floor`
 # builds both binaries first.
 # Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
@@ -148,25 +149,22 @@ URL_desktops=$URL_bureau
 CPU_PIDS[healthz]=${CPU_PIDS[bureau]}
 CPU_PIDS[desktops]=${CPU_PIDS[bureau]}
 
-SERVERS=(nginx nio hummingbird healthz desktops)
-if [ "${SYNC_READS:-0}" = 1 ]; then
-    SYNC_BIN=${SYNC_BIN:-$BIN}
-    [ -x "$SYNC_BIN" ] || { echo "SYNC_BIN $SYNC_BIN is not executable" >&2; exit 1; }
-    start_bureau sync "$SYNC_BIN" --http-synchronous-reads true
-    SERVERS+=(sync)
-fi
+SERVERS=(nginx nio hummingbird healthz desktops router)
+ROUTER_BIN=${ROUTER_BIN:-$BIN}
+[ -x "$ROUTER_BIN" ] || { echo "ROUTER_BIN $ROUTER_BIN is not executable" >&2; exit 1; }
+start_bureau router "$ROUTER_BIN" --http-synchronous-reads false
 declare -A LABEL PATH_OF HEADER
 LABEL[nginx]="nginx $("$NGINX" -v 2>&1 | sed 's|.*nginx/||') return 200"
 LABEL[nio]="bare SwiftNIO HTTP/1"
 LABEL[hummingbird]="bare Hummingbird 2 route"
 LABEL[healthz]="Bureau GET /healthz"
 LABEL[desktops]="Bureau GET /api/desktops + key"
-LABEL[sync]="  the same, synchronous reads on"
+LABEL[router]="  the same through the router"
 for name in "${SERVERS[@]}"; do PATH_OF[$name]=/healthz; HEADER[$name]=""; done
 PATH_OF[desktops]=/api/desktops
 HEADER[desktops]="x-api-key: $KEY"
-PATH_OF[sync]=/api/desktops
-HEADER[sync]="x-api-key: $KEY"
+PATH_OF[router]=/api/desktops
+HEADER[router]="x-api-key: $KEY"
 
 request() { # NAME: curl of one request; prints "status body-bytes header-bytes"
     local name=$1 args=(-sS -o /dev/null -w '%{http_code} %{size_download} %{size_header}\n')
@@ -180,7 +178,7 @@ echo "== framework floor: $(nproc) cores; load average at start: $LOAD_START"
 echo "   wrk -t2 --latency -d${DURATION}s at ${CONNECTIONS// /, } connections, ${ROUNDS} interleaved rounds$([ "${PIN:-0}" = 1 ] && echo ", servers on CPU 0, wrk on CPU 1")"
 echo "   Bureau: $CONFIG defaults (request log at info, to a file; limiter on) with --rate-limits-general-limit 1000000000"
 echo "   and --http-max-connections-per-client 0 (every connection comes from 127.0.0.1; the default cap is 256)"
-if [ "${SYNC_READS:-0}" = 1 ]; then echo "   and a second Bureau process, $SYNC_BIN, the same with --http-synchronous-reads true"; fi
+echo "   and a second Bureau process, $ROUTER_BIN, the same with --http-synchronous-reads false (the route through the router)"
 echo "   what each answers (status, body bytes, header bytes), the first request paying bcrypt for the key:"
 for name in "${SERVERS[@]}"; do
     read -r status body_bytes header_bytes < <(request "$name")
@@ -249,9 +247,11 @@ done
 
 m() { echo "${S[$1,$2,$3]}" | tr ' ' '\n' | grep . | median; }
 # per_round_ratio NAME OTHER CONNECTIONS: the median of the per-round throughput ratios NAME / OTHER.
+# per_round_ratio A B CONNECTIONS [FIELD]: the median over rounds of A's FIELD (default: rate) / B's.
 per_round_ratio() {
-    paste -d' ' <(echo "${S[$1,$3,rate]}" | tr ' ' '\n' | grep .) <(echo "${S[$2,$3,rate]}" | tr ' ' '\n' | grep .) |
-        awk '{printf "%.4f\n", $1 / $2}' | median
+    local field=${4:-rate}
+    paste -d' ' <(echo "${S[$1,$3,$field]}" | tr ' ' '\n' | grep .) <(echo "${S[$2,$3,$field]}" | tr ' ' '\n' | grep .) |
+        awk '{printf "%.4f\n", ($2 == 0) ? 0 : $1 / $2}' | median
 }
 echo "== medians of ${ROUNDS} rounds; load average at the end: $(loadavg)"
 for connections in $CONNECTIONS; do
@@ -266,11 +266,11 @@ for connections in $CONNECTIONS; do
     done
     echo "median of the per-round ratios: Bureau /api/desktops / bare Hummingbird $(per_round_ratio desktops hummingbird "$connections")," \
         "/ nginx $(per_round_ratio desktops nginx "$connections"); Bureau /healthz / bare Hummingbird $(per_round_ratio healthz hummingbird "$connections")"
-    if [ "${SYNC_READS:-0}" = 1 ]; then
-        echo "synchronous reads, median of the per-round ratios: / nginx $(per_round_ratio sync nginx "$connections")," \
-            "/ bare Hummingbird $(per_round_ratio sync hummingbird "$connections"), / bare SwiftNIO $(per_round_ratio sync nio "$connections")," \
-            "/ the same route without them $(per_round_ratio sync desktops "$connections")"
-    fi
+    echo "through the router, median of the per-round ratios: / nginx $(per_round_ratio router nginx "$connections")," \
+        "/ bare Hummingbird $(per_round_ratio router hummingbird "$connections"), / bare SwiftNIO $(per_round_ratio router nio "$connections")," \
+        "/ the default (synchronous reads) $(per_round_ratio router desktops "$connections")"
+    echo "p99, median of the per-round ratios: Bureau /api/desktops / bare Hummingbird $(per_round_ratio desktops hummingbird "$connections" p99)," \
+        "through the router $(per_round_ratio router hummingbird "$connections" p99)"
     echo "socket errors per run (connect/read/write/timeout in the round lines), every round: $(for name in "${SERVERS[@]}"; do printf '%s [%s] ' "$name" "$(echo ${S[$name,$connections,errors]})"; done)"
 done
 
@@ -285,10 +285,8 @@ for connections in $first; do
     echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with a cached key / bare Hummingbird route, req/s|$(ratio "$d" "$hb") ($(printf '%.0f' "$d") req/s; per-round median $(per_round_ratio desktops hummingbird "$connections"); $load)|bare Hummingbird 2 route $(printf '%.0f' "$hb") req/s, same run|≥ 0.85|$command"
     echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with a cached key / nginx, req/s|$(ratio "$d" "$n") ($(printf '%.0f' "$d") req/s)|nginx \`return 200\`, one worker, access log on: $(printf '%.0f' "$n") req/s, same run|≥ 0.5 (the product's goal)|$command"
     echo "RESULT|framework floor, $connections connections: Bureau GET /healthz / bare Hummingbird route, req/s|$(ratio "$h" "$hb") ($(printf '%.0f' "$h") req/s)|bare Hummingbird 2 route, same run|none stated|$command"
-    if [ "${SYNC_READS:-0}" = 1 ]; then
-        sy=$(m sync "$connections" rate)
-        echo "RESULT|framework floor, $connections connections: Bureau GET /api/desktops with http.synchronous_reads / nginx, req/s|$(ratio "$sy" "$n") ($(printf '%.0f' "$sy") req/s; per-round median $(per_round_ratio sync nginx "$connections"); / bare Hummingbird $(ratio "$sy" "$hb"); / the route without them $(ratio "$sy" "$d"))|nginx $(printf '%.0f' "$n") req/s, same run|≥ 0.45 (the prototype's bar), ≥ 0.5 (the product's goal)|$command SYNC_READS=1"
-    fi
+    r=$(m router "$connections" rate)
+    echo "RESULT|framework floor, $connections connections: the same route through the router (http.synchronous_reads false) / bare Hummingbird route, req/s|$(ratio "$r" "$hb") ($(printf '%.0f' "$r") req/s; per-round median $(per_round_ratio router hummingbird "$connections"); / nginx $(ratio "$r" "$n"); / the default $(ratio "$r" "$d"))|bare Hummingbird 2 route $(printf '%.0f' "$hb") req/s, same run|none of its own (the default path is judged above)|$command"
     echo "RESULT|framework floor, $connections connections: bare SwiftNIO and bare Hummingbird / nginx, req/s|NIO $(ratio "$nio" "$n"), Hummingbird $(ratio "$hb" "$n") ($(printf '%.0f' "$nio") and $(printf '%.0f' "$hb") req/s)|nginx $(printf '%.0f' "$n") req/s, same run|— (the floor itself)|$command"
 done
 if [ "$last" != "$first" ]; then

@@ -23,9 +23,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// `http.shutdown_grace_seconds`: at graceful shutdown, requests in progress get this long to finish
     /// before their connections are closed (open activity streams end at once, with a last event).
     public var shutdownGraceSeconds: Int = 10
-    /// `http.synchronous_reads` (a prototype): answer `GET /api/desktops` with a verified cached key on the
+    /// `http.synchronous_reads` (on by default): answer `GET /api/desktops` with a verified cached key on the
     /// connection's event loop, with the router's answer and effects, instead of through the router.
-    public var synchronousReads: Bool = false
+    public var synchronousReads: Bool = true
     /// `auth.bcrypt_cost`: cost of new key hashes.
     public var bcryptCost: Int = 10
     /// `auth.cookie_secure`: `false` drops `Secure` and the `__Host-` prefix from the session cookie

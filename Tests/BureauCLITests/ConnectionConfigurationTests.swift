@@ -50,14 +50,19 @@ struct ConnectionConfigurationTests {
         #expect(ConfigurationKey.byName["http.max_connections_per_client"]?.flagName == "--http-max-connections-per-client")
     }
 
-    @Test("http.synchronous_reads: off by default; on from a file, the environment or a flag; a non-boolean is refused")
+    @Test("http.synchronous_reads: on by default; off from a file, the environment or a flag; a non-boolean is refused")
     func synchronousReads() throws {
-        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server.synchronousReads == false)
-        #expect(ServerSettings().synchronousReads == false, "the settings' own default agrees")
-        let path = try ConfigurationTests.file("http:\n  synchronous_reads: true\n")
-        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server.synchronousReads)
-        #expect(try BureauConfiguration.load(file: nil, environment: ["BUREAU_HTTP_SYNCHRONOUS_READS": "true"], flags: [:]).server.synchronousReads)
-        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "true"]).server.synchronousReads)
+        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server.synchronousReads)
+        #expect(ServerSettings().synchronousReads, "the settings' own default agrees")
+        let path = try ConfigurationTests.file("http:\n  synchronous_reads: false\n")
+        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server.synchronousReads == false)
+        #expect(
+            try BureauConfiguration.load(file: nil, environment: ["BUREAU_HTTP_SYNCHRONOUS_READS": "false"], flags: [:]).server.synchronousReads
+                == false
+        )
+        #expect(
+            try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "false"]).server.synchronousReads == false
+        )
         #expect(ConfigurationKey.byName["http.synchronous_reads"]?.flagName == "--http-synchronous-reads")
         #expect(throws: (any Error).self) { try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "fast"]) }
     }

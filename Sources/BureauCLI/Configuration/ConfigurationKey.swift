@@ -73,8 +73,8 @@ extension ConfigurationKey {
         .init(
             name: "http.synchronous_reads",
             kind: .boolean,
-            defaultValue: "false",
-            summary: "prototype: answer GET /api/desktops with a cached key on the event loop, past the router"
+            defaultValue: "true",
+            summary: "answer GET /api/desktops with a cached key on the event loop, past the router (false: every request through the router)"
         ),
         .init(name: "storage.data_dir", kind: .string, defaultValue: "./data", summary: "the data directory"),
         .init(

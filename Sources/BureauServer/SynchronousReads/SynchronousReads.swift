@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// `http.synchronous_reads` (a prototype, off by default): the one read that ``SynchronousReadHandler``
+/// `http.synchronous_reads` (on by default): the one read that ``SynchronousReadHandler``
 /// answers on the connection's event loop instead of handing it to the router, `GET /api/desktops` with an
 /// API key the digest cache has verified, with the same answer the router gives, byte for byte but for
 /// `Date` and the request id's value.
@@ -17,7 +17,7 @@ import Synchronization
 /// request id (``RequestIDGenerator``), the problem answers of refusals (``APIError``), the listing
 /// (``DesktopsController/listing(_:by:after:limit:)``), the metrics (``ServerMetrics/recordRequest(route:method:status:duration:)``)
 /// and the request log record (``RequestLogRecord``). What it repeats without sharing code is listed in
-/// BENCHMARKS.md ("Seventh session"): the order in which the middleware appends fields, and which requests
+/// BENCHMARKS.md ("Seventh session: synchronous reads prototype"): the order in which the middleware appends fields, and which requests
 /// qualify (``accepts(_:)``).
 final class SynchronousReads: Sendable {
     /// The route (and the only path spelling) answered here.
