@@ -53,6 +53,11 @@ struct LogWriterTests {
         #expect(object["auth_method"] as? String == "api_key" && object["client"] as? String == "203.0.113.9")
     }
 
+    /// The text line the general formatter makes of `record`'s metadata: what a request's line must equal.
+    static func generalLine(_ record: RequestLogRecord) -> String {
+        LineLogHandler.line(time: time, level: .info, label: "bureau", metadata: record.metadata, source: "BureauServer", message: "request")
+    }
+
     @Test("a request's text line, written field by field, is the line its metadata makes, hostile values escaped alike")
     func requestTextLine() {
         let records = [
@@ -80,15 +85,7 @@ struct LogWriterTests {
         ]
         for record in records {
             let fast = LineLogHandler.requestLine(record, time: Self.time, level: .info, label: "bureau")
-            let general = LineLogHandler.line(
-                time: Self.time,
-                level: .info,
-                label: "bureau",
-                metadata: record.metadata,
-                source: "BureauServer",
-                message: "request"
-            )
-            #expect(fast == general)
+            #expect(fast == Self.generalLine(record))
         }
     }
 
@@ -104,15 +101,7 @@ struct LogWriterTests {
             let record = RequestLogRecord(requestID: "r", method: "GET", target: "/", route: nil, status: 200, duration: duration)
             let line = LineLogHandler.requestLine(record, time: Self.time, level: .info, label: "bureau")
             #expect(line.contains(" duration_ms=\(record.durationMilliseconds) "), "\(duration): \(line)")
-            let general = LineLogHandler.line(
-                time: Self.time,
-                level: .info,
-                label: "bureau",
-                metadata: record.metadata,
-                source: "BureauServer",
-                message: "request"
-            )
-            #expect(line == general)
+            #expect(line == Self.generalLine(record))
         }
     }
 
