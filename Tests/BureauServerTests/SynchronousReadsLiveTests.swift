@@ -6,6 +6,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
 import Synchronization
 import Testing
 
@@ -308,4 +311,33 @@ struct SynchronousReadsLiveTests {
             }
         }
     }
+
+    @Test("a routed answer that streams takes the handler out of the connection; any other answer leaves it in")
+    func leavesStreamingConnections() throws {
+        let services = Self.services()
+        for (contentType, leaves) in [("text/event-stream", true), ("text/event-stream; charset=utf-8", true), ("application/json", false)] {
+            let channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(SynchronousReadHandler(reads: services.synchronousReads, logger: Logger(label: "test")))
+            // A request the router answers: passed on as it is.
+            let head = HTTPRequest(method: .get, scheme: nil, authority: "x", path: "/api/mission-control/activity/stream")
+            try channel.writeInbound(HTTPRequestPart.head(head))
+            try channel.writeInbound(HTTPRequestPart.end(nil))
+            if case .head(let passed) = try #require(try channel.readInbound(as: HTTPRequestPart.self)) {
+                #expect(passed.path == head.path)
+            } else {
+                Issue.record("the head was not passed on")
+            }
+            let response = HTTPResponse(status: .ok, headerFields: [.contentType: contentType])
+            try channel.writeOutbound(HTTPResponsePart.head(response))
+            if case .head(let written) = try #require(try channel.readOutbound(as: HTTPResponsePart.self)) {
+                #expect(written.status == .ok)
+            } else {
+                Issue.record("the answer's head was not written")
+            }
+            let present = (try? channel.pipeline.syncOperations.handler(type: SynchronousReadHandler.self)) != nil
+            #expect(present == !leaves, "\(contentType)")
+            _ = try channel.finish()
+        }
+    }
+
 }

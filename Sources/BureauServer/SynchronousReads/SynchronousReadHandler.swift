@@ -13,7 +13,8 @@ import NIOHTTPTypes
 /// part arriving first sends the held head on to the router. The connection-state handler before this one
 /// sees every request and answer (idle timeout and graceful shutdown count them as the router's). While the
 /// connection is not writable (a client that does not read its answers) everything goes to the router,
-/// whose writes wait.
+/// whose writes wait. A routed answer that streams (the activity stream) takes the handler out of the
+/// connection's pipeline: its events do not pass through it, and the connection does not keep it.
 final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -33,6 +34,8 @@ final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// A request passed on asked to close the connection after its answer: the router reads no request
     /// after it, so none is answered here either.
     private var closing = false
+    /// A routed answer that streams has begun: the handler leaves the pipeline at the next flush.
+    private var leaving = false
 
     /// A handler answering `reads`, logging through `logger` (the server's, as the router's requests do).
     init(reads: SynchronousReads, logger: Logger) {
@@ -83,8 +86,34 @@ final class SynchronousReadHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { routedUnanswered -= 1 }
-        context.write(data, promise: promise)
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where Self.isStream(head):
+            // A stream holds the connection for as long as it lasts, and every event would pass through here:
+            // the handler leaves the pipeline once this head is flushed, and whatever the connection sends
+            // later goes to the router. (Nothing is held or unflushed here: a routed request is unanswered,
+            // so none was answered here.)
+            leaving = true
+            context.write(data, promise: promise)
+        case .end:
+            routedUnanswered -= 1
+            context.write(data, promise: promise)
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        // Out of the pipeline only after the flush has passed: a flush given to a handler that has left is lost.
+        if leaving {
+            leaving = false
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+
+    /// Whether `head` starts an answer that streams (`text/event-stream`: the activity stream).
+    static func isStream(_ head: HTTPResponse) -> Bool {
+        head.headerFields[.contentType].map { $0.lowercased().hasPrefix("text/event-stream") } ?? false
     }
 
     private func passOn(_ head: HTTPRequest, context: ChannelHandlerContext) {
