@@ -15,6 +15,8 @@ the machine with the server, so its delays are upper bounds on the server's, but
 a Python event loop's. With `storage.fsync: always` an event is sent once its change is durable, after
 the fsync the creation's response also waits for, so a delay counted from the response is close to zero
 on an idle machine (and can be slightly negative); the delay from the request is also given.
+It also reads the server's CPU time (user and system, /proc) around the loaded phase's creations, streams
+still open, and prints it per creation: the figure to compare two builds by, the delays being noisier.
 """
 import json
 import os
@@ -35,6 +37,13 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid):
+    """The process's user and system CPU time so far, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(count, events, threads):
@@ -90,6 +99,12 @@ def main(count, events, threads):
             expect("open")
             time.sleep(2)
             after = rss_kib(server.pid)
+            cpu_before = cpu_seconds(server.pid)
+            client.stdin.write("go\n")
+            client.stdin.flush()
+            expect("measured")
+            # The loaded phase's creations and their fan-out (each followed by a 50 ms pause), streams still open.
+            cpu_per_creation = (cpu_seconds(server.pid) - cpu_before) / events * 1000
             client.stdin.write("go\n")
             client.stdin.flush()
             for line in client.stdout:
@@ -102,6 +117,8 @@ def main(count, events, threads):
             print(f"streams: {count}, events: {events}, client threads: {threads}")
             print(f"memory: {before} KiB before, {after} KiB with the streams open: "
                   f"{(after - before) / count:.1f} KiB per idle stream")
+            print(f"server CPU per creation with {count} streams open (with its fan-out): "
+                  f"{cpu_per_creation:.1f} ms")
             for label, phase in (("1 stream (baseline)", "baseline"), (f"{count} streams", "loaded")):
                 for origin, field in (("request sent", "fromRequest"), ("response received", "fromResponse")):
                     series = results[phase][field]
@@ -116,7 +133,7 @@ def main(count, events, threads):
             requested = results["loaded"]["fromRequest"]
             print(f"RESULT|event delivery to {count} streams, from the creation's response|p50 {loaded['p50']:.2f} / "
                   f"p99 {loaded['p99']:.2f} / max {loaded['max']:.2f} ms (from the request: p50 {requested['p50']:.2f} / "
-                  f"p99 {requested['p99']:.2f} ms; load {load})|one open stream, same run: p50 {baseline['p50']:.2f} / "
+                  f"p99 {requested['p99']:.2f} ms; server CPU per creation {cpu_per_creation:.1f} ms; load {load})|one open stream, same run: p50 {baseline['p50']:.2f} / "
                   f"p99 {baseline['p99']:.2f} ms|p99 < 100 ms|{command}")
         finally:
             if client and client.poll() is None:
