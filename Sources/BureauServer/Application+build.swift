@@ -257,12 +257,14 @@ public func buildApplication(
         server: httpServer(services),
         configuration: .init(
             address: .hostname(services.settings.host, port: services.settings.port),
-            serverName: nil
+            serverName: nil,
+            backlog: services.settings.listenBacklog
         ),
         // Shut down in reverse order: the server drains (open streams end on graceful shutdown, so they
         // never hold it up), key usage is flushed, then extra services (the final snapshot) run their last step.
         services: extraServices + [usageFlush, sessionSweep, rateLimitSweep, heartbeat] + unusedKeySweep + metricsListener,
         onServerRunning: { channel in
+            await HTTP1Connection.prepareListener(channel)
             await onServerRunning(channel.localAddress?.port ?? services.settings.port)
         },
         logger: logger

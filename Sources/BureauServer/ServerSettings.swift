@@ -20,6 +20,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// `http.max_connections_per_client`: open connections per client address (an IPv6 client counts as
     /// its /64); one more is closed at once. 0 = no cap.
     public var maxConnectionsPerClient: Int = 256
+    /// `http.listen_backlog`: connections the kernel may hold, handshake done, before the server accepts them
+    /// (Linux caps it at `net.core.somaxconn`). One over it is dropped by the kernel and its client
+    /// retries after a second or more, so a burst of connections (a load test opening 1,024 at once) must
+    /// fit: Hummingbird's default of 256 made such a test's first requests wait up to a second.
+    public var listenBacklog: Int = 4096
     /// `http.shutdown_grace_seconds`: at graceful shutdown, requests in progress get this long to finish
     /// before their connections are closed (open activity streams end at once, with a last event).
     public var shutdownGraceSeconds: Int = 10

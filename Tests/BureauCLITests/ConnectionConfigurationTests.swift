@@ -67,6 +67,19 @@ struct ConnectionConfigurationTests {
         #expect(throws: (any Error).self) { try BureauConfiguration.load(file: nil, environment: [:], flags: ["http.synchronous_reads": "fast"]) }
     }
 
+    @Test("http.listen_backlog: 4096 by default; set from a file, the environment or a flag; the application listens with it")
+    func listenBacklog() throws {
+        #expect(try BureauConfiguration.load(file: nil, environment: [:], flags: [:]).server.listenBacklog == 4096)
+        #expect(ServerSettings().listenBacklog == 4096, "the settings' own default agrees")
+        let path = try ConfigurationTests.file("http:\n  listen_backlog: 511\n")
+        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server.listenBacklog == 511)
+        #expect(
+            try BureauConfiguration.load(file: path, environment: ["BUREAU_HTTP_LISTEN_BACKLOG": "1024"], flags: [:]).server.listenBacklog == 1024
+        )
+        #expect(try BureauConfiguration.load(file: path, environment: [:], flags: ["http.listen_backlog": "128"]).server.listenBacklog == 128)
+        #expect(ConfigurationKey.byName["http.listen_backlog"]?.flagName == "--http-listen-backlog")
+    }
+
     @Test("metrics: on by default on the main listener; metrics.port moves it to a listener of its own; log.format")
     func metricsAndLogFormat() throws {
         let defaults = try BureauConfiguration.load(file: nil, environment: [:], flags: [:])
@@ -99,6 +112,9 @@ struct ConnectionConfigurationTests {
             ("stream.max_streams_per_user", "1.5"),
             ("http.shutdown_grace_seconds", "-1"),
             ("http.shutdown_grace_seconds", "3601"),
+            ("http.listen_backlog", "0"),
+            ("http.listen_backlog", "65536"),
+            ("http.listen_backlog", "many"),
         ]
     )
     func rangeChecks(key: String, value: String) throws {
@@ -117,7 +133,10 @@ struct ConnectionConfigurationTests {
     func demoListsLimits() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/demo.yaml").path
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        for key in ["idle_timeout_seconds: 60", "request_head_timeout_seconds: 10", "max_connections_per_client: 256", "max_streams_per_user: 16"] {
+        for key in [
+            "idle_timeout_seconds: 60", "request_head_timeout_seconds: 10", "max_connections_per_client: 256", "max_streams_per_user: 16",
+            "listen_backlog: 4096",
+        ] {
             #expect(text.contains(key), "\(key)")
         }
         let server = try BureauConfiguration.load(file: path, environment: [:], flags: [:]).server

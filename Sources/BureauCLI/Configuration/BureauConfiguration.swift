@@ -45,6 +45,7 @@ public struct BureauConfiguration: Sendable {
         server.idleTimeoutSeconds = loaded.integer("http.idle_timeout_seconds")
         server.requestHeadTimeoutSeconds = loaded.integer("http.request_head_timeout_seconds")
         server.maxConnectionsPerClient = loaded.integer("http.max_connections_per_client")
+        server.listenBacklog = loaded.integer("http.listen_backlog")
         server.shutdownGraceSeconds = loaded.integer("http.shutdown_grace_seconds")
         server.synchronousReads = loaded.boolean("http.synchronous_reads")
         server.metricsEnabled = loaded.boolean("metrics.enabled")

@@ -65,6 +65,12 @@ extension ConfigurationKey {
             summary: "open connections per client address, an IPv6 client as its /64 (0 = no cap)"
         ),
         .init(
+            name: "http.listen_backlog",
+            kind: .integer(1...65_535),
+            defaultValue: "4096",
+            summary: "connections the kernel may hold accepted before the server takes them (capped by net.core.somaxconn)"
+        ),
+        .init(
             name: "http.shutdown_grace_seconds",
             kind: .integer(0...3600),
             defaultValue: "10",
