@@ -73,8 +73,15 @@ extension StoreState {
 
     /// Restores one user's recent activity as a snapshot stored it (trimmed to the capacity).
     public mutating func restoreActivity(of userID: UserID, _ recent: UserActivity) {
-        let stored = recent.events.map { StoredActivityEvent($0, keys: apiKeys) }
-        let activity = CompactActivity(events: stored, droppedThrough: recent.droppedThrough, capacity: activityCapacity)
+        // Only the events the capacity keeps are converted, into a buffer of their size: converting all and
+        // trimming after would copy the kept ones a second time (a user's whole history, at start-up).
+        let events = recent.events
+        let dropped = max(events.count - max(activityCapacity, 0), 0)
+        var stored: [StoredActivityEvent] = []
+        stored.reserveCapacity(events.count - dropped)
+        for event in events.dropFirst(dropped) { stored.append(StoredActivityEvent(event, keys: apiKeys)) }
+        let droppedThrough = dropped > 0 ? events[events.startIndex + dropped - 1].id : recent.droppedThrough
+        let activity = CompactActivity(events: stored, droppedThrough: droppedThrough, capacity: activityCapacity)
         userEntries[userID, default: UserEntry()].modifyActivity { $0 = activity }
     }
 
