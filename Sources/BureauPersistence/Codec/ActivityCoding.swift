@@ -97,9 +97,9 @@ extension BinaryWriter {
         structure { w in
             w.write(record.userID.uuid)
             w.writeOptional(record.droppedThrough) { $0.write($1) }
-            w.writeVarint(UInt64(record.events.count))
+            w.writeVarint(UInt64(record.stored.count))
             let scope = subjects.scope(of: record.userID)
-            for event in record.events { w.write(event, subjects: scope) }
+            for event in record.stored { w.write(event, of: record.userID, subjects: scope) }
         }
     }
 
@@ -109,14 +109,14 @@ extension BinaryWriter {
         writeVarint(UInt64(id.index))
     }
 
-    /// Writes an event: id, kind, at, userID, subject (a tag, then the task, desktop or key summary, or
-    /// the position of the task or desktop `subjects` finds in the snapshot).
-    mutating func write(_ event: ActivityEvent, subjects: ActivitySubjectIndex.Scope) {
+    /// Writes an event of `userID`: id, kind, at, userID, subject (a tag, then the task, desktop or key
+    /// summary, or the position of the task or desktop `subjects` finds in the snapshot).
+    mutating func write(_ event: StoredActivityEvent, of userID: UserID, subjects: ActivitySubjectIndex.Scope) {
         structure { w in
             w.write(event.id)
             w.write(ActivityCodes.code(of: event.kind))
             w.write(event.at)
-            w.write(event.userID.uuid)
+            w.write(userID.uuid)
             switch event.subject {
             case .task(let task):
                 if let position = subjects.position(of: task) {
@@ -134,7 +134,7 @@ extension BinaryWriter {
                     w.write(ActivityCodes.desktopSubject)
                     w.write(desktop)
                 }
-            case .apiKey(let key):
+            case .apiKeySummary(let key):
                 w.write(ActivityCodes.apiKeySubject)
                 w.structure { w in
                     w.write(key.id.uuid)
@@ -142,6 +142,9 @@ extension BinaryWriter {
                     w.write(key.lastFour)
                     w.write(key.createdAt)
                 }
+            case .apiKey(let id):
+                // A record's key events carry their summaries (``StateRecords`` writes them out).
+                preconditionFailure("activity record refers to key \(id) without its summary")
             }
         }
     }
@@ -150,7 +153,8 @@ extension BinaryWriter {
 extension BinaryReader {
     /// Reads one user's recent activity, keeping its newest `keeping` events (the others are read, then
     /// counted as dropped); events that refer to a stored task or desktop get the record of `tasks` or
-    /// `desktops` (the snapshot's sections, already read) itself.
+    /// `desktops` (the snapshot's sections, already read) itself. The events are read straight into the
+    /// stored form; one of another user marks the record (a restore refuses it).
     public mutating func readUserActivityRecord(
         tasks: [MissionTask],
         desktops: [Desktop],
@@ -161,13 +165,15 @@ extension BinaryReader {
             var dropped = try r.readOptional { r throws(CodecError) in try r.readActivityEventID() }
             let count = try r.readCount(minimumSize: 17)
             let skipped = count - min(count, max(keeping, 0))
-            var events: [ActivityEvent] = []
+            var events: [StoredActivityEvent] = []
             events.reserveCapacity(count - skipped)
+            var othersEvents = false
             for index in 0..<count {
-                let event = try r.readActivityEvent(tasks: tasks, desktops: desktops)
+                let (event, owner) = try r.readStoredActivityEvent(tasks: tasks, desktops: desktops)
+                if owner != userID { othersEvents = true }
                 if index < skipped { dropped = event.id } else { events.append(event) }
             }
-            return UserActivityRecord(userID: userID, droppedThrough: dropped, events: events)
+            return UserActivityRecord(userID: userID, droppedThrough: dropped, stored: events, holdsOtherUsersEvents: othersEvents)
         }
     }
 
@@ -179,8 +185,11 @@ extension BinaryReader {
         return ActivityEventID(sequence: sequence, index: index)
     }
 
-    /// Reads an event (see ``readUserActivityRecord(tasks:desktops:)``).
-    public mutating func readActivityEvent(tasks: [MissionTask], desktops: [Desktop]) throws(CodecError) -> ActivityEvent {
+    /// Reads an event in the stored form, and the user it names.
+    mutating func readStoredActivityEvent(
+        tasks: [MissionTask],
+        desktops: [Desktop]
+    ) throws(CodecError) -> (event: StoredActivityEvent, userID: UserID) {
         try structure { r throws(CodecError) in
             let id = try r.readActivityEventID()
             let kindOffset = r.position
@@ -188,7 +197,7 @@ extension BinaryReader {
             let at = try r.readTimestamp()
             let userID = UserID(uuid: try r.readUUID())
             let subjectOffset = r.position
-            let subject: ActivitySubject
+            let subject: StoredActivitySubject
             switch try r.readByte() {
             case ActivityCodes.taskSubject: subject = .task(try r.readMissionTask())
             case ActivityCodes.desktopSubject: subject = .desktop(try r.readDesktop())
@@ -205,7 +214,7 @@ extension BinaryReader {
                 }
                 subject = .desktop(desktops[Int(position)])
             case ActivityCodes.apiKeySubject:
-                subject = .apiKey(
+                subject = .apiKeySummary(
                     try r.structure { r throws(CodecError) in
                         APIKeySummary(
                             id: APIKeyID(uuid: try r.readUUID()),
@@ -217,7 +226,7 @@ extension BinaryReader {
                 )
             default: throw .invalid(offset: subjectOffset, reason: "unknown activity subject")
             }
-            return ActivityEvent(id: id, kind: kind, at: at, userID: userID, subject: subject)
+            return (StoredActivityEvent(id: id, kind: kind, at: at, subject: subject), userID)
         }
     }
 }

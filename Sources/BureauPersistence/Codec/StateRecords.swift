@@ -124,7 +124,7 @@ public struct StateRecords: Sendable, Equatable {
             $0.userID == $1.userID ? $0.key < $1.key : UUIDOrder.less($0.userID.uuid, $1.userID.uuid)
         }
         activity = state.activity.userIDs.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
-            state.activity[userID].map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, events: Array($0.events)) }
+            state.storedActivity(of: userID).map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, stored: $0.events) }
         }
         sessions = state.sessions.values.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
         keyUsage = state.keyUsage.map { KeyUsageRecord(keyID: $0.key, history: $0.value) }
@@ -182,23 +182,37 @@ public struct StateRecords: Sendable, Equatable {
             idempotency: idempotency
         )
         state.setActivityCapacity(activityCapacity)
-        try restoreRest(into: &state)
+        try Self.restoreRest(self, into: &state, sharing: false)
         return state
     }
 
     /// Restores the activity, sessions and key usage into `state` (which holds the other records), checking them.
-    private func restoreRest(into state: inout StoreState) throws(InconsistentState) {
+    ///
+    /// With `sharing` false the activity's event buffers are handed to the state (the records are being
+    /// consumed, and each buffer is taken out of them first, so the state's is the only reference); with
+    /// `sharing` true they stay shared with the records as they are.
+    private static func restoreRest(
+        _ records: consuming StateRecords,
+        into state: inout StoreState,
+        sharing: Bool
+    ) throws(InconsistentState) {
+        let sequence = records.sequence
+        var activity = records.activity
+        records.activity = []
         var seen: Set<UserID> = []
-        for record in activity {
-            guard state.users[record.userID] != nil else { throw InconsistentState(reason: "activity of unknown user \(record.userID)") }
-            guard seen.insert(record.userID).inserted else { throw InconsistentState(reason: "activity of user \(record.userID) appears twice") }
-            guard record.events.allSatisfy({ $0.userID == record.userID && $0.id.sequence <= sequence }),
-                zip(record.events, record.events.dropFirst()).allSatisfy({ $0.id < $1.id })
-            else { throw InconsistentState(reason: "activity of user \(record.userID) is out of order or of another user") }
-            state.restoreActivity(of: record.userID, UserActivity(events: record.events, droppedThrough: record.droppedThrough))
+        for position in activity.indices {
+            let (userID, droppedThrough) = (activity[position].userID, activity[position].droppedThrough)
+            guard state.users[userID] != nil else { throw InconsistentState(reason: "activity of unknown user \(userID)") }
+            guard seen.insert(userID).inserted else { throw InconsistentState(reason: "activity of user \(userID) appears twice") }
+            let events = activity[position].stored
+            if !sharing { activity[position].stored = [] }
+            guard !activity[position].holdsOtherUsersEvents, events.allSatisfy({ $0.sequence <= sequence }),
+                zip(events, events.dropFirst()).allSatisfy({ $0.id < $1.id })
+            else { throw InconsistentState(reason: "activity of user \(userID) is out of order or of another user") }
+            state.restoreActivity(of: userID, stored: events, droppedThrough: droppedThrough, resolvingKeys: !sharing)
         }
-        try state.restoreSessions(sessions)
-        try state.restoreKeyUsage(keyUsage)
+        try state.restoreSessions(records.sessions)
+        try state.restoreKeyUsage(records.keyUsage)
     }
 
     /// Checks the records as ``makeState(activityCapacity:)`` does, without building the state's tasks: what
@@ -236,7 +250,7 @@ public struct StateRecords: Sendable, Equatable {
             ownerNewest[ownerID] = ordinal
             desktopNewest[desktopID] = (ordinal, ownerID)
         }
-        try restoreRest(into: &state)
+        try Self.restoreRest(copy self, into: &state, sharing: true)
     }
 
     /// `listed` plus any record of `all` that no index listed (a state whose indexes missed a record
@@ -273,18 +287,63 @@ enum UUIDOrder {
 }
 
 /// One user's recent activity as a snapshot stores it.
+///
+/// The events are held in the form a state stores them in (without the user, a key event with its summary),
+/// so that restoring a snapshot hands each decoded buffer to the state as it is; ``events`` shows them as
+/// ``ActivityEvent``s.
 public struct UserActivityRecord: Sendable, Hashable, Codable {
     /// The user the events belong to.
     public var userID: UserID
     /// The newest event already dropped from the ring, if any (a resume from before it gets a reset).
     public var droppedThrough: ActivityEventID?
-    /// The kept events, oldest first.
-    public var events: [ActivityEvent]
+    /// The kept events, oldest first, in the stored form.
+    package var stored: [StoredActivityEvent]
+    /// Whether some event given to the record belonged to another user (the stored form has no user, so a
+    /// restore refuses the record by this mark).
+    package private(set) var holdsOtherUsersEvents = false
 
     /// A record given field by field.
     public init(userID: UserID, droppedThrough: ActivityEventID?, events: [ActivityEvent]) {
         self.userID = userID
         self.droppedThrough = droppedThrough
+        stored = []
         self.events = events
+    }
+
+    /// A record of events in the stored form (key events with their summaries).
+    package init(userID: UserID, droppedThrough: ActivityEventID?, stored: [StoredActivityEvent], holdsOtherUsersEvents: Bool = false) {
+        self.userID = userID
+        self.droppedThrough = droppedThrough
+        self.stored = stored
+        self.holdsOtherUsersEvents = holdsOtherUsersEvents
+    }
+
+    /// The kept events, oldest first.
+    public var events: [ActivityEvent] {
+        get { stored.map { $0.event(of: userID, keys: nil) } }
+        set {
+            stored = newValue.map { StoredActivityEvent($0, keys: nil) }
+            holdsOtherUsersEvents = newValue.contains { $0.userID != userID }
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case userID, droppedThrough, events
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            userID: try container.decode(UserID.self, forKey: .userID),
+            droppedThrough: try container.decodeIfPresent(ActivityEventID.self, forKey: .droppedThrough),
+            events: try container.decode([ActivityEvent].self, forKey: .events)
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(userID, forKey: .userID)
+        try container.encodeIfPresent(droppedThrough, forKey: .droppedThrough)
+        try container.encode(events, forKey: .events)
     }
 }

@@ -74,15 +74,48 @@ extension StoreState {
     /// Restores one user's recent activity as a snapshot stored it (trimmed to the capacity).
     public mutating func restoreActivity(of userID: UserID, _ recent: UserActivity) {
         // Only the events the capacity keeps are converted, into a buffer of their size: converting all and
-        // trimming after would copy the kept ones a second time (a user's whole history, at start-up).
+        // trimming after would copy the kept ones a second time.
         let events = recent.events
         let dropped = max(events.count - max(activityCapacity, 0), 0)
         var stored: [StoredActivityEvent] = []
         stored.reserveCapacity(events.count - dropped)
         for event in events.dropFirst(dropped) { stored.append(StoredActivityEvent(event, keys: apiKeys)) }
         let droppedThrough = dropped > 0 ? events[events.startIndex + dropped - 1].id : recent.droppedThrough
-        let activity = CompactActivity(events: stored, droppedThrough: droppedThrough, capacity: activityCapacity)
+        restoreActivity(of: userID, stored: stored, droppedThrough: droppedThrough)
+    }
+
+    /// Restores one user's recent activity from events in the stored form (a snapshot's records: key events
+    /// with their summaries), trimmed to the capacity. The buffer becomes the history's own: a user's whole
+    /// history is not copied at start-up.
+    ///
+    /// A key event whose summary is its key's record's is then stored by id, in place (the buffer is only
+    /// copied when it is shared and holds such an event); with `resolvingKeys` false the summaries stay (a
+    /// state built only to check records, whose buffers stay shared with them).
+    package mutating func restoreActivity(
+        of userID: UserID,
+        stored: consuming [StoredActivityEvent],
+        droppedThrough: ActivityEventID?,
+        resolvingKeys: Bool = true
+    ) {
+        var events = stored
+        if resolvingKeys {
+            for position in events.indices {
+                guard case .apiKeySummary(let summary) = events[position].subject, let record = apiKeys[summary.id],
+                    APIKeySummary(record) == summary
+                else { continue }
+                events[position].subject = .apiKey(summary.id)
+            }
+        }
+        let activity = CompactActivity(events: events, droppedThrough: droppedThrough, capacity: activityCapacity)
         userEntries[userID, default: UserEntry()].modifyActivity { $0 = activity }
+    }
+
+    /// The recent activity of `userID` in the stored form outside a state (key events with their summaries),
+    /// or `nil` when they never had an event: what a snapshot's records hold.
+    package func storedActivity(of userID: UserID) -> (events: [StoredActivityEvent], droppedThrough: ActivityEventID?)? {
+        guard let activity = userEntries[userID]?.activity, activity != .absent else { return nil }
+        let keys = apiKeys
+        return (activity.events.map { $0.withSummary(keys: keys) }, activity.droppedThrough)
     }
 
     /// What a client of `userID` that last saw `lastSeen` (`nil`: nothing yet, a fresh stream) has missed.

@@ -126,32 +126,48 @@ enum ActiveKeyIDs: Equatable, Sendable {
 /// The resource a stored event is about: like ``ActivitySubject``, except that a key event keeps only the
 /// key's id when the key's record (kept for ever, with the summary's fields never changing) shows the same
 /// summary, so that such an event needs no block of its own.
-enum StoredActivitySubject: Equatable, Sendable {
+///
+/// Outside a state (a snapshot's records), a key event always carries its summary: ``apiKey(_:)`` only
+/// means something next to the state's key table.
+package enum StoredActivitySubject: Hashable, Sendable {
     /// A task event's task (one pointer, shared with the task as stored).
     case task(MissionTask)
     /// A desktop event's desktop.
     indirect case desktop(Desktop)
     /// A key event whose summary is that of the key's record.
     case apiKey(APIKeyID)
-    /// A key event whose summary differs from the key's record (only from inconsistent files).
+    /// A key event whose summary differs from the key's record (only from inconsistent files), or any key
+    /// event outside a state.
     indirect case apiKeySummary(APIKeySummary)
 }
 
 /// An activity event as a user's history stores it: without the user (the history's owner), and with a key
 /// event's subject by id (``StoredActivitySubject``). 48 bytes, against 56 and a 72-byte block for a key
 /// event's ``ActivityEvent``.
-struct StoredActivityEvent: Equatable, Sendable {
-    var sequence: UInt64
-    var at: Timestamp
-    var subject: StoredActivitySubject
-    var index: UInt32
-    var kind: ActivityKind
+///
+/// A snapshot's records hold events in this form too (their key events with their summaries), so that a
+/// restore hands the decoded buffer to the state as it is, instead of converting every event.
+package struct StoredActivityEvent: Hashable, Sendable {
+    package var sequence: UInt64
+    package var at: Timestamp
+    package var subject: StoredActivitySubject
+    package var index: UInt32
+    package var kind: ActivityKind
+
+    /// An event given field by field.
+    package init(id: ActivityEventID, kind: ActivityKind, at: Timestamp, subject: StoredActivitySubject) {
+        sequence = id.sequence
+        index = id.index
+        self.at = at
+        self.kind = kind
+        self.subject = subject
+    }
 
     /// The event's id.
-    var id: ActivityEventID { ActivityEventID(sequence: sequence, index: index) }
+    package var id: ActivityEventID { ActivityEventID(sequence: sequence, index: index) }
 
-    /// `event` as stored, its key summary by id when `keys` holds the same.
-    init(_ event: ActivityEvent, keys: APIKeyTable) {
+    /// `event` as stored, its key summary by id when `keys` holds the same (kept as it is without `keys`).
+    package init(_ event: ActivityEvent, keys: APIKeyTable?) {
         sequence = event.id.sequence
         index = event.id.index
         at = event.at
@@ -160,7 +176,7 @@ struct StoredActivityEvent: Equatable, Sendable {
         case .task(let task): subject = .task(task)
         case .desktop(let desktop): subject = .desktop(desktop)
         case .apiKey(let summary):
-            if let record = keys[summary.id], APIKeySummary(record) == summary {
+            if let record = keys?[summary.id], APIKeySummary(record) == summary {
                 subject = .apiKey(summary.id)
             } else {
                 subject = .apiKeySummary(summary)
@@ -168,8 +184,9 @@ struct StoredActivityEvent: Equatable, Sendable {
         }
     }
 
-    /// The event of `userID` this stands for, a key summary read from `keys`.
-    func event(of userID: UserID, keys: APIKeyTable) -> ActivityEvent {
+    /// The event of `userID` this stands for, a key summary read from `keys` (which must hold the key of an
+    /// event stored by id: always so for a state's events, never needed for a snapshot's records).
+    package func event(of userID: UserID, keys: APIKeyTable?) -> ActivityEvent {
         let full: ActivitySubject
         switch subject {
         case .task(let task): full = .task(task)
@@ -177,10 +194,19 @@ struct StoredActivityEvent: Equatable, Sendable {
         case .apiKeySummary(let summary): full = .apiKey(summary)
         case .apiKey(let id):
             // Stored by id only while the table held the key, and keys are never removed.
-            guard let record = keys[id] else { preconditionFailure("activity refers to key \(id), which the state does not hold") }
+            guard let record = keys?[id] else { preconditionFailure("activity refers to key \(id), which the state does not hold") }
             full = .apiKey(APIKeySummary(record))
         }
         return ActivityEvent(id: id, kind: kind, at: at, userID: userID, subject: full)
+    }
+
+    /// The same event with its key summary written out (its form outside a state).
+    func withSummary(keys: APIKeyTable) -> StoredActivityEvent {
+        guard case .apiKey(let id) = subject else { return self }
+        guard let record = keys[id] else { preconditionFailure("activity refers to key \(id), which the state does not hold") }
+        var event = self
+        event.subject = .apiKeySummary(APIKeySummary(record))
+        return event
     }
 }
 
