@@ -36,6 +36,31 @@ struct ActivityRecordTests {
         #expect(Self.buffers(of: restored) == decoded, "each history kept the buffer it was decoded into")
     }
 
+    @Test("a live state's records share its histories' buffers (a snapshot copies no history), and encode as a copy's would")
+    func recordsShareLiveBuffers() throws {
+        var state = StoreState(activityCapacity: 4)
+        for (index, mutation) in Sample.everyKind().enumerated() { try state.apply(mutation, sequence: UInt64(index + 1)) }
+        let records = StateRecords(state)
+        var shared = 0
+        for record in records.activity {
+            guard case .ring(let ring) = state.userEntries[record.userID]?.activity else { continue }
+            let live = ring.events.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+            #expect(record.stored.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) } == live)
+            shared += 1
+        }
+        #expect(shared >= 1)
+        #expect(records.activity.contains { $0.stored.contains { if case .apiKey = $0.subject { true } else { false } } })
+        // The same records with every key summary written out encode to the same bytes and compare equal.
+        var written = records
+        for position in written.activity.indices { written.activity[position].events = written.activity[position].events }
+        #expect(!written.activity.contains { $0.stored.contains { if case .apiKey = $0.subject { true } else { false } } })
+        #expect(written == records)
+        #expect(StateCodec.encode(written) == StateCodec.encode(records))
+        try records.checkConsistency()
+        #expect(try records.makeState(activityCapacity: 4) == state)
+        #expect(try written.makeState(activityCapacity: 4) == state)
+    }
+
     @Test("a record's events read back as they were given, key summaries included, through JSON as well")
     func eventsRoundTrip() throws {
         let state = try Sample.state(after: Sample.everyKind())
@@ -76,13 +101,13 @@ struct ActivityRecordTests {
             w.writeVarint(UInt64(record.stored.count))
             let scope = ActivitySubjectIndex(records).scope(of: record.userID)
             for (index, event) in record.stored.enumerated() {
-                w.write(event, of: index == record.stored.count - 1 ? other : record.userID, subjects: scope)
+                w.write(event, of: index == record.stored.count - 1 ? other : record.userID, keys: record.keys, subjects: scope)
             }
         }
         var r = BinaryReader(w.bytes)
         let read = try r.readUserActivityRecord(tasks: records.tasks, desktops: records.desktops)
         #expect(read.holdsOtherUsersEvents)
-        #expect(read.stored == record.stored)
+        #expect(Array(read.stored) == record.stored.map { $0.withSummary(keys: record.keys) })
         records.activity[position] = read
         #expect(throws: InconsistentState.self) { try records.makeState() }
     }

@@ -99,7 +99,7 @@ extension BinaryWriter {
             w.writeOptional(record.droppedThrough) { $0.write($1) }
             w.writeVarint(UInt64(record.stored.count))
             let scope = subjects.scope(of: record.userID)
-            for event in record.stored { w.write(event, of: record.userID, subjects: scope) }
+            for event in record.stored { w.write(event, of: record.userID, keys: record.keys, subjects: scope) }
         }
     }
 
@@ -110,8 +110,9 @@ extension BinaryWriter {
     }
 
     /// Writes an event of `userID`: id, kind, at, userID, subject (a tag, then the task, desktop or key
-    /// summary, or the position of the task or desktop `subjects` finds in the snapshot).
-    mutating func write(_ event: StoredActivityEvent, of userID: UserID, subjects: ActivitySubjectIndex.Scope) {
+    /// summary, or the position of the task or desktop `subjects` finds in the snapshot). A key event stored
+    /// by id has its summary read from `keys`.
+    mutating func write(_ event: StoredActivityEvent, of userID: UserID, keys: APIKeyTable?, subjects: ActivitySubjectIndex.Scope) {
         structure { w in
             w.write(event.id)
             w.write(ActivityCodes.code(of: event.kind))
@@ -134,7 +135,8 @@ extension BinaryWriter {
                     w.write(ActivityCodes.desktopSubject)
                     w.write(desktop)
                 }
-            case .apiKeySummary(let key):
+            case .apiKeySummary, .apiKey:
+                guard case .apiKeySummary(let key) = event.withSummary(keys: keys).subject else { return }
                 w.write(ActivityCodes.apiKeySubject)
                 w.structure { w in
                     w.write(key.id.uuid)
@@ -142,9 +144,6 @@ extension BinaryWriter {
                     w.write(key.lastFour)
                     w.write(key.createdAt)
                 }
-            case .apiKey(let id):
-                // A record's key events carry their summaries (``StateRecords`` writes them out).
-                preconditionFailure("activity record refers to key \(id) without its summary")
             }
         }
     }
@@ -173,7 +172,7 @@ extension BinaryReader {
                 if owner != userID { othersEvents = true }
                 if index < skipped { dropped = event.id } else { events.append(event) }
             }
-            return UserActivityRecord(userID: userID, droppedThrough: dropped, stored: events, holdsOtherUsersEvents: othersEvents)
+            return UserActivityRecord(userID: userID, droppedThrough: dropped, storage: events, holdsOtherUsersEvents: othersEvents)
         }
     }
 

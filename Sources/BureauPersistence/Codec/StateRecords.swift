@@ -124,7 +124,9 @@ public struct StateRecords: Sendable, Equatable {
             $0.userID == $1.userID ? $0.key < $1.key : UUIDOrder.less($0.userID.uuid, $1.userID.uuid)
         }
         activity = state.activity.userIDs.sorted { UUIDOrder.less($0.uuid, $1.uuid) }.compactMap { userID in
-            state.storedActivity(of: userID).map { UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, stored: $0.events) }
+            state.storedActivity(of: userID).map {
+                UserActivityRecord(userID: userID, droppedThrough: $0.droppedThrough, storage: $0.storage, start: $0.start, keys: state.apiKeys)
+            }
         }
         sessions = state.sessions.values.sorted { UUIDOrder.less($0.id.uuid, $1.id.uuid) }
         keyUsage = state.keyUsage.map { KeyUsageRecord(keyID: $0.key, history: $0.value) }
@@ -182,19 +184,19 @@ public struct StateRecords: Sendable, Equatable {
             idempotency: idempotency
         )
         state.setActivityCapacity(activityCapacity)
-        try Self.restoreRest(self, into: &state, sharing: false)
+        try Self.restoreRest(self, into: &state, restoring: true)
         return state
     }
 
     /// Restores the activity, sessions and key usage into `state` (which holds the other records), checking them.
     ///
-    /// With `sharing` false the activity's event buffers are handed to the state (the records are being
-    /// consumed, and each buffer is taken out of them first, so the state's is the only reference); with
-    /// `sharing` true they stay shared with the records as they are.
+    /// With `restoring` false the activity is only checked, not restored: the records' event buffers stay
+    /// shared with the live state they were read from. Otherwise each buffer is taken out of the records
+    /// (consumed) before it is handed to the state, so that a decoded buffer becomes the history's own.
     private static func restoreRest(
         _ records: consuming StateRecords,
         into state: inout StoreState,
-        sharing: Bool
+        restoring: Bool
     ) throws(InconsistentState) {
         let sequence = records.sequence
         var activity = records.activity
@@ -204,22 +206,26 @@ public struct StateRecords: Sendable, Equatable {
             let (userID, droppedThrough) = (activity[position].userID, activity[position].droppedThrough)
             guard state.users[userID] != nil else { throw InconsistentState(reason: "activity of unknown user \(userID)") }
             guard seen.insert(userID).inserted else { throw InconsistentState(reason: "activity of user \(userID) appears twice") }
-            let events = activity[position].stored
-            if !sharing { activity[position].stored = [] }
-            guard !activity[position].holdsOtherUsersEvents, events.allSatisfy({ $0.sequence <= sequence }),
-                zip(events, events.dropFirst()).allSatisfy({ $0.id < $1.id })
-            else { throw InconsistentState(reason: "activity of user \(userID) is out of order or of another user") }
-            state.restoreActivity(of: userID, stored: events, droppedThrough: droppedThrough, resolvingKeys: !sharing)
+            guard !activity[position].holdsOtherUsersEvents, Self.ascending(activity[position].stored, through: sequence) else {
+                throw InconsistentState(reason: "activity of user \(userID) is out of order or of another user")
+            }
+            guard restoring else { continue }
+            state.restoreActivity(of: userID, stored: activity[position].takeEvents(), droppedThrough: droppedThrough)
         }
         try state.restoreSessions(records.sessions)
         try state.restoreKeyUsage(records.keyUsage)
     }
 
+    /// Whether `events` have ascending ids, none past `sequence`.
+    private static func ascending(_ events: ArraySlice<StoredActivityEvent>, through sequence: UInt64) -> Bool {
+        events.allSatisfy { $0.sequence <= sequence } && zip(events, events.dropFirst()).allSatisfy { $0.id < $1.id }
+    }
+
     /// Checks the records as ``makeState(activityCapacity:)`` does, without building the state's tasks: what
     /// a snapshot writer runs on the records of a live state, where a second state would double the memory.
     ///
-    /// Everything but the tasks is restored into a state of its own (as small as the users, keys, desktops,
-    /// idempotency records, activity, sessions and usage it holds: the events are shared, not copied); the
+    /// Everything but the tasks and the activity is restored into a state of its own (as small as the users,
+    /// keys, desktops, idempotency records, sessions and usage it holds); the activity is checked in place; the
     /// tasks are checked in one pass as ``StoreState``'s restore checks them (known owner, a desktop of the
     /// same owner, ascending ordinals in each owner's and each desktop's list), with memory for one entry
     /// per owner and per desktop. A task listed twice is caught by its ordinal, not by a set of ids: this
@@ -234,8 +240,6 @@ public struct StateRecords: Sendable, Equatable {
             tasks: [],
             idempotency: idempotency
         )
-        // Every event is kept: trimming would copy the events instead of sharing them.
-        state.setActivityCapacity(.max)
         var ownerNewest: [UserID: UInt64] = [:]
         var desktopNewest: [DesktopID: (ordinal: UInt64, ownerID: UserID)] = [:]
         for task in tasks {
@@ -250,7 +254,7 @@ public struct StateRecords: Sendable, Equatable {
             ownerNewest[ownerID] = ordinal
             desktopNewest[desktopID] = (ordinal, ownerID)
         }
-        try Self.restoreRest(copy self, into: &state, sharing: true)
+        try Self.restoreRest(copy self, into: &state, restoring: false)
     }
 
     /// `listed` plus any record of `all` that no index listed (a state whose indexes missed a record
@@ -288,16 +292,22 @@ enum UUIDOrder {
 
 /// One user's recent activity as a snapshot stores it.
 ///
-/// The events are held in the form a state stores them in (without the user, a key event with its summary),
-/// so that restoring a snapshot hands each decoded buffer to the state as it is; ``events`` shows them as
-/// ``ActivityEvent``s.
+/// The events are held in the form a state stores them in (without the user), so that restoring a snapshot
+/// hands each decoded buffer to the state as it is, and the records of a live state share its buffers
+/// instead of copying every history for a snapshot; ``events`` shows them as ``ActivityEvent``s.
 public struct UserActivityRecord: Sendable, Hashable, Codable {
     /// The user the events belong to.
     public var userID: UserID
     /// The newest event already dropped from the ring, if any (a resume from before it gets a reset).
     public var droppedThrough: ActivityEventID?
-    /// The kept events, oldest first, in the stored form.
-    package var stored: [StoredActivityEvent]
+    /// The buffer the kept events are in: `storage[start...]`, oldest first, in the stored form (key events
+    /// with their summaries, or by id when ``keys`` is given). A live state's history may hold dropped
+    /// events before `start`; a decoded or given record starts at 0.
+    package private(set) var storage: [StoredActivityEvent]
+    package private(set) var start: Int
+    /// The key table that events stored by key id refer to (those of a live state's records); `nil` when
+    /// every key event carries its summary (decoded or given records).
+    package private(set) var keys: APIKeyTable?
     /// Whether some event given to the record belonged to another user (the stored form has no user, so a
     /// restore refuses the record by this mark).
     package private(set) var holdsOtherUsersEvents = false
@@ -306,25 +316,65 @@ public struct UserActivityRecord: Sendable, Hashable, Codable {
     public init(userID: UserID, droppedThrough: ActivityEventID?, events: [ActivityEvent]) {
         self.userID = userID
         self.droppedThrough = droppedThrough
-        stored = []
+        (storage, start) = ([], 0)
         self.events = events
     }
 
-    /// A record of events in the stored form (key events with their summaries).
-    package init(userID: UserID, droppedThrough: ActivityEventID?, stored: [StoredActivityEvent], holdsOtherUsersEvents: Bool = false) {
+    /// A record of the events `storage[start...]` in the stored form (by key id only with `keys`).
+    package init(
+        userID: UserID,
+        droppedThrough: ActivityEventID?,
+        storage: [StoredActivityEvent],
+        start: Int = 0,
+        keys: APIKeyTable? = nil,
+        holdsOtherUsersEvents: Bool = false
+    ) {
         self.userID = userID
         self.droppedThrough = droppedThrough
-        self.stored = stored
+        self.storage = storage
+        self.start = start
+        self.keys = keys
         self.holdsOtherUsersEvents = holdsOtherUsersEvents
+    }
+
+    /// The kept events in the stored form, oldest first.
+    package var stored: ArraySlice<StoredActivityEvent> { storage[start...] }
+
+    /// The kept events in the stored form, each key event with its summary, in a buffer of their own: the
+    /// record's buffer itself when it holds just those (a decoded record), which the record then gives up.
+    package mutating func takeEvents() -> [StoredActivityEvent] {
+        var events: [StoredActivityEvent] = []
+        swap(&events, &storage)
+        if let keys { return events[start...].map { $0.withSummary(keys: keys) } }
+        return start == 0 ? events : Array(events[start...])
     }
 
     /// The kept events, oldest first.
     public var events: [ActivityEvent] {
-        get { stored.map { $0.event(of: userID, keys: nil) } }
+        get { stored.map { $0.event(of: userID, keys: keys) } }
         set {
-            stored = newValue.map { StoredActivityEvent($0, keys: nil) }
+            (storage, start) = (newValue.map { StoredActivityEvent($0, keys: nil) }, 0)
+            keys = nil
             holdsOtherUsersEvents = newValue.contains { $0.userID != userID }
         }
+    }
+
+    /// The same user, dropped id and events, whichever form the key events are held in.
+    public static func == (lhs: UserActivityRecord, rhs: UserActivityRecord) -> Bool {
+        guard lhs.userID == rhs.userID, lhs.droppedThrough == rhs.droppedThrough,
+            lhs.holdsOtherUsersEvents == rhs.holdsOtherUsersEvents, lhs.stored.count == rhs.stored.count
+        else { return false }
+        if lhs.keys == nil, rhs.keys == nil { return lhs.stored == rhs.stored }
+        return zip(lhs.stored, rhs.stored).allSatisfy { left, right in
+            left == right || left.withSummary(keys: lhs.keys) == right.withSummary(keys: rhs.keys)
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(userID)
+        hasher.combine(droppedThrough)
+        hasher.combine(stored.count)
+        hasher.combine(stored.last?.id)
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -110,12 +110,17 @@ extension StoreState {
         userEntries[userID, default: UserEntry()].modifyActivity { $0 = activity }
     }
 
-    /// The recent activity of `userID` in the stored form outside a state (key events with their summaries),
-    /// or `nil` when they never had an event: what a snapshot's records hold.
-    package func storedActivity(of userID: UserID) -> (events: [StoredActivityEvent], droppedThrough: ActivityEventID?)? {
-        guard let activity = userEntries[userID]?.activity, activity != .absent else { return nil }
-        let keys = apiKeys
-        return (activity.events.map { $0.withSummary(keys: keys) }, activity.droppedThrough)
+    /// The recent activity of `userID` as stored (key events by id refer to ``apiKeys``), or `nil` when they
+    /// never had an event: what a snapshot's records hold. The kept events are `storage[start...]`, the
+    /// history's own buffer (shared, not copied).
+    package func storedActivity(
+        of userID: UserID
+    ) -> (storage: [StoredActivityEvent], start: Int, droppedThrough: ActivityEventID?)? {
+        switch userEntries[userID]?.activity ?? .absent {
+        case .absent: nil
+        case .one(let event): ([event], 0, nil)
+        case .ring(let ring): (ring.storage, ring.start, ring.droppedThrough)
+        }
     }
 
     /// What a client of `userID` that last saw `lastSeen` (`nil`: nothing yet, a fresh stream) has missed.

@@ -200,10 +200,11 @@ package struct StoredActivityEvent: Hashable, Sendable {
         return ActivityEvent(id: id, kind: kind, at: at, userID: userID, subject: full)
     }
 
-    /// The same event with its key summary written out (its form outside a state).
-    func withSummary(keys: APIKeyTable) -> StoredActivityEvent {
+    /// The same event with its key summary written out, read from `keys` (which must hold the key of an
+    /// event stored by id).
+    package func withSummary(keys: APIKeyTable?) -> StoredActivityEvent {
         guard case .apiKey(let id) = subject else { return self }
-        guard let record = keys[id] else { preconditionFailure("activity refers to key \(id), which the state does not hold") }
+        guard let record = keys?[id] else { preconditionFailure("activity refers to key \(id), which the state does not hold") }
         var event = self
         event.subject = .apiKeySummary(APIKeySummary(record))
         return event
