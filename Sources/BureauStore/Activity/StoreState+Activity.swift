@@ -88,23 +88,26 @@ extension StoreState {
     /// with their summaries), trimmed to the capacity. The buffer becomes the history's own: a user's whole
     /// history is not copied at start-up.
     ///
-    /// A key event whose summary is its key's record's is then stored by id, in place (the buffer is only
-    /// copied when it is shared and holds such an event); with `resolvingKeys` false the summaries stay (a
-    /// state built only to check records, whose buffers stay shared with them).
+    /// Except when a key event's summary is its key's record's: such events are stored by id, in a new
+    /// buffer. Not in place: the summaries' blocks were allocated between the decoded buffers, and the holes
+    /// they would leave there, once freed, are not returned to the system (the copy lets the decoded buffer
+    /// and its summaries be freed together).
     package mutating func restoreActivity(
         of userID: UserID,
         stored: consuming [StoredActivityEvent],
-        droppedThrough: ActivityEventID?,
-        resolvingKeys: Bool = true
+        droppedThrough: ActivityEventID?
     ) {
         var events = stored
-        if resolvingKeys {
-            for position in events.indices {
-                guard case .apiKeySummary(let summary) = events[position].subject, let record = apiKeys[summary.id],
-                    APIKeySummary(record) == summary
-                else { continue }
-                events[position].subject = .apiKey(summary.id)
-            }
+        let keys = apiKeys
+        func resolved(_ event: StoredActivityEvent) -> StoredActivityEvent? {
+            guard case .apiKeySummary(let summary) = event.subject, let record = keys[summary.id], APIKeySummary(record) == summary
+            else { return nil }
+            var stored = event
+            stored.subject = .apiKey(summary.id)
+            return stored
+        }
+        if events.contains(where: { resolved($0) != nil }) {
+            events = events.map { resolved($0) ?? $0 }
         }
         let activity = CompactActivity(events: events, droppedThrough: droppedThrough, capacity: activityCapacity)
         userEntries[userID, default: UserEntry()].modifyActivity { $0 = activity }
