@@ -53,7 +53,7 @@ format:
 	$(SWIFT) format format -i -r Sources Tests Plugins Package.swift
 
 ## bench: every benchmark below, then one results table in the shape of BENCHMARKS.md's (scripts/bench-all.sh);
-## BENCH=auth,floor,tasks,storage,keys,snapmem,stream,fairness picks some, ROUNDS and DURATION reach every script (needs wrk,
+## BENCH=auth,floor,tasks,storage,keys,snapmem,recovery,stream,fairness picks some, ROUNDS and DURATION reach every script (needs wrk,
 ## nginx, redis-server, python3; loads 127.0.0.1 only). BENCH=auth is scripts/bench.sh alone.
 bench: bench-build
 	PYTHON=$(PYTHON) bash scripts/bench-all.sh

@@ -5,7 +5,7 @@
 # lines; a script that fails or is skipped gets a row saying so. Loads only 127.0.0.1.
 #
 # Usage: make bench   (or: bash scripts/bench-all.sh, after the release builds of bureau and BureauBenchmarks)
-# env: BENCH=auth,floor,tasks,storage,keys,snapmem,stream,fairness (the default: all, in this order)
+# env: BENCH=auth,floor,tasks,storage,keys,snapmem,recovery,stream,fairness (the default: all, in this order)
 #        auth      scripts/bench.sh: authenticated / trivial route, limiter on / off, bcrypt, limiter memory
 #        floor     scripts/bench-floor.sh: nginx, bare SwiftNIO, bare Hummingbird and Bureau, 64 and 1,024 connections
 #        tasks     scripts/bench-task-cpu.sh: server CPU per task creation against an authenticated GET
@@ -14,6 +14,8 @@
 #        keys      scripts/bench-key-memory.sh: memory per API key in three layouts against Redis (needs redis-server)
 #        snapmem   scripts/bench-snapshot-memory.sh: resident memory while a snapshot of 1,000,000 tasks is written
 #                  by a serving process (peak / steady)
+#        recovery  scripts/bench-recovery.sh: restart from a snapshot of 1,000,000 tasks with full histories,
+#                  recovery time and start-up peak (BASE_BIN=<older bureau> adds that build, alternating)
 #        stream    scripts/bench-stream.py: 5,000 activity streams (STREAMS=5000 EVENTS=20)
 #        fairness  scripts/bench-fairness.sh: another user's latency beside a 1,000,000-task listing; its
 #                  baseline here is the same request on the same server without the lister (BASE=none: no
@@ -23,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BENCH=${BENCH:-auth,floor,tasks,storage,keys,snapmem,stream,fairness}
+BENCH=${BENCH:-auth,floor,tasks,storage,keys,snapmem,recovery,stream,fairness}
 PYTHON=${PYTHON:-python3}
 KEEP_LOGS=1
 if [ -z "${BENCH_LOG_DIR:-}" ]; then
@@ -61,9 +63,10 @@ for name in "${selected[@]}"; do
     storage) bench storage bash scripts/bench-storage.sh ;;
     keys) bench keys bash scripts/bench-key-memory.sh ;;
     snapmem) bench snapmem bash scripts/bench-snapshot-memory.sh ;;
+    recovery) bench recovery bash scripts/bench-recovery.sh ;;
     stream) bench stream "$PYTHON" scripts/bench-stream.py "${STREAMS:-5000}" "${EVENTS:-20}" ;;
     fairness) bench fairness env BASE="${BASE:-none}" bash scripts/bench-fairness.sh ;;
-    *) echo "unknown benchmark '$name' (known: auth, floor, tasks, storage, keys, snapmem, stream, fairness)" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$name' (known: auth, floor, tasks, storage, keys, snapmem, recovery, stream, fairness)" >&2; exit 2 ;;
     esac
 done
 
