@@ -5,6 +5,7 @@ run. Loads 127.0.0.1 only.
 
 Usage: python3 scripts/bench-stream.py [streams=5000] [events=20] [client threads=2]
 (after: swift build -c release --product bureau; swift build -c release --product BureauBenchmarks)
+(env: BENCH_BIN=the bureau binary, BENCH_CLIENT=the BureauBenchmarks binary, BENCH_CONFIG=the configuration file)
 Besides its report it prints `RESULT|figure|result|baseline|target|command` lines for `make bench`.
 
 This script starts the server and reads its memory (VmRSS, before the streams are opened and with them
@@ -29,6 +30,8 @@ import urllib.request
 
 BIN = os.environ.get("BENCH_BIN", ".build/release/bureau")
 CLIENT = os.environ.get("BENCH_CLIENT", ".build/release/BureauBenchmarks")
+# An older build may need the demo configuration of its own commit (`git show REV:fixtures/demo.yaml`).
+CONFIG = os.environ.get("BENCH_CONFIG", "fixtures/demo.yaml")
 
 
 def rss_kib(pid):
@@ -52,7 +55,7 @@ def main(count, events, threads):
     key = next(line.split("key:")[1].strip() for line in open("fixtures/demo.yaml") if "key: lb_k_" in line)
     with tempfile.TemporaryDirectory() as work:
         server = subprocess.Popen(
-            [BIN, "serve", "--config", "fixtures/demo.yaml", "--port", "0", "--data-dir", f"{work}/data",
+            [BIN, "serve", "--config", CONFIG, "--port", "0", "--data-dir", f"{work}/data",
              "--log-level", "warning", "--rate-limits-general-limit", "1000000000",
              # Thousands of streams of one user from one address: the caps are lifted for the measurement.
              "--stream-max-streams-per-user", "0", "--http-max-connections-per-client", "0"],
