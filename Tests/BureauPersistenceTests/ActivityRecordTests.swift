@@ -136,4 +136,34 @@ struct ActivityRecordTests {
             }
         }
     }
+
+    @Test("records whose key events are stored by id compare by the summaries their own key tables give them")
+    func keyEventsCompareBySummary() {
+        let user = UserID(uuid: Sample.uuid(1, 1))
+        let key = Sample.key(1, of: 1)
+        var renamed = key
+        renamed.name = "another name"
+        var first = APIKeyTable()
+        first[key.id] = key
+        var second = APIKeyTable()
+        second[renamed.id] = renamed
+        let event = StoredActivityEvent(id: ActivityEventID(sequence: 3), kind: .apiKeyCreated, at: key.createdAt, subject: .apiKey(key.id))
+        let a = UserActivityRecord(userID: user, droppedThrough: nil, storage: [event], keys: first)
+        let b = UserActivityRecord(userID: user, droppedThrough: nil, storage: [event], keys: second)
+        let written = UserActivityRecord(userID: user, droppedThrough: nil, events: a.events)
+        #expect(a != b, "the same id, two different summaries")
+        #expect(a == written && written == a)
+        #expect(b != written)
+        #expect(a.hashValue == written.hashValue)
+    }
+
+    @Test("a history holding another user's event is not rendered as JSON under its owner")
+    func otherUsersEventNotEncoded() throws {
+        let state = try Sample.state(after: Sample.everyKind())
+        let ada = UserID(uuid: Sample.uuid(1, 1))
+        var events = try #require(state.activity[ada]).events.map { $0 }
+        events[0].userID = .random()
+        let record = UserActivityRecord(userID: ada, droppedThrough: nil, events: events)
+        #expect(throws: EncodingError.self) { _ = try JSONEncoder().encode(record) }
+    }
 }

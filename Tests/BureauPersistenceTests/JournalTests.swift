@@ -128,7 +128,7 @@ struct JournalTests {
         // that fails makes the test fail instead of waiting for ever.
         let gate = DispatchSemaphore(value: 0)
         let first = Mutex(true)
-        let released = Mutex(true)
+        let released = Mutex(false)
         fileSystem.setHook(.synchronize) { path in
             guard path.hasSuffix(".seg"),
                 first.withLock({ state in

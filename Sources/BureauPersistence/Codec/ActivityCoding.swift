@@ -136,7 +136,9 @@ extension BinaryWriter {
                     w.write(desktop)
                 }
             case .apiKeySummary, .apiKey:
-                guard case .apiKeySummary(let key) = event.withSummary(keys: keys).subject else { return }
+                guard case .apiKeySummary(let key) = event.withSummary(keys: keys).subject else {
+                    preconditionFailure("a key event without its summary")
+                }
                 w.write(ActivityCodes.apiKeySubject)
                 w.structure { w in
                     w.write(key.id.uuid)

@@ -296,8 +296,9 @@ enum UUIDOrder {
 /// hands each decoded buffer to the state as it is, and the records of a live state share its buffers
 /// instead of copying every history for a snapshot; ``events`` shows them as ``ActivityEvent``s.
 public struct UserActivityRecord: Sendable, Hashable, Codable {
-    /// The user the events belong to.
-    public var userID: UserID
+    /// The user the events belong to (fixed: the stored form has no user of its own, so a new one would
+    /// silently take every event with it).
+    public private(set) var userID: UserID
     /// The newest event already dropped from the ring, if any (a resume from before it gets a reset).
     public var droppedThrough: ActivityEventID?
     /// The buffer the kept events are in: `storage[start...]`, oldest first, in the stored form (key events
@@ -345,6 +346,8 @@ public struct UserActivityRecord: Sendable, Hashable, Codable {
     package mutating func takeEvents() -> [StoredActivityEvent] {
         var events: [StoredActivityEvent] = []
         swap(&events, &storage)
+        let (start, keys) = (self.start, self.keys)
+        (self.start, self.keys) = (0, nil)
         if let keys { return events[start...].map { $0.withSummary(keys: keys) } }
         return start == 0 ? events : Array(events[start...])
     }
@@ -365,8 +368,13 @@ public struct UserActivityRecord: Sendable, Hashable, Codable {
             lhs.holdsOtherUsersEvents == rhs.holdsOtherUsersEvents, lhs.stored.count == rhs.stored.count
         else { return false }
         if lhs.keys == nil, rhs.keys == nil { return lhs.stored == rhs.stored }
+        // A key event by id is compared by the summary its record's table gives it: the same id may stand
+        // for different summaries in two tables.
         return zip(lhs.stored, rhs.stored).allSatisfy { left, right in
-            left == right || left.withSummary(keys: lhs.keys) == right.withSummary(keys: rhs.keys)
+            switch (left.subject, right.subject) {
+            case (.apiKey, _), (_, .apiKey): left.withSummary(keys: lhs.keys) == right.withSummary(keys: rhs.keys)
+            default: left == right
+            }
         }
     }
 
@@ -391,6 +399,12 @@ public struct UserActivityRecord: Sendable, Hashable, Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
+        guard !holdsOtherUsersEvents else {
+            throw EncodingError.invalidValue(
+                self,
+                EncodingError.Context(codingPath: encoder.codingPath, debugDescription: "the history of \(userID) holds another user's events")
+            )
+        }
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(userID, forKey: .userID)
         try container.encodeIfPresent(droppedThrough, forKey: .droppedThrough)
